@@ -1,0 +1,5 @@
+// The one place that reads the environment: parses and validates DESIGN.md §5 once,
+// fills sandbox defaults when no real credentials are set, and names any bad variable.
+export { loadConfig, loadConfigOrExit, ConfigError, isSandbox, defaultDatabaseUrl } from './load-config';
+export type { Config, Mode } from './load-config';
+export { databaseUrlForPrisma } from './prisma-environment';

@@ -1,0 +1,6 @@
+// Test harness: a database per test file, a queue prefix per run on the real Redis,
+// and a sandbox configuration pointing at both. Used only by tests.
+export { createTestDatabase } from './test-database';
+export type { TestDatabase } from './test-database';
+export { testQueuePrefix, testConfig } from './test-config';
+export { runId, testRedisUrl, adminDatabaseUrl } from './run-environment';
