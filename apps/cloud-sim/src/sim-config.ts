@@ -1,0 +1,114 @@
+// The simulator's behaviour knobs (DESIGN.md §6, `PUT /_sim/config`): defaults and the
+// validation of a partial update, so a bad request names the field and changes nothing.
+
+export const provisioningFailureSteps = ['server', 'tailscale', 'bootstrap'] as const;
+export type ProvisioningFailureStep = (typeof provisioningFailureSteps)[number];
+
+export interface RateLimitConfig {
+  /** Size of each token's bucket (Hetzner: 3600). */
+  limit: number;
+  /** Requests added back per second of real time (Hetzner: 1). */
+  refillPerSecond: number;
+}
+
+export interface SimConfig {
+  /** Multiplier for every simulated duration: 0.001 makes a 30 s wait take 30 ms. */
+  timeScale: number;
+  /** Share (0..1) of ACPI shutdown requests a guest ignores. */
+  acpiIgnoreRate: number;
+  rateLimit: RateLimitConfig;
+  provisioning: {
+    /** Step at which dispatched provisioning runs fail; null lets them succeed. */
+    failAtStep: ProvisioningFailureStep | null;
+    /** Simulated milliseconds between the steps of a provisioning run. */
+    delayMs: number;
+  };
+}
+
+export interface SimConfigPatch {
+  timeScale?: number;
+  acpiIgnoreRate?: number;
+  rateLimit?: Partial<RateLimitConfig>;
+  provisioning?: { failAtStep?: ProvisioningFailureStep | null; delayMs?: number };
+}
+
+export const defaultSimConfig: SimConfig = {
+  timeScale: 1,
+  acpiIgnoreRate: 0,
+  rateLimit: { limit: 3600, refillPerSecond: 1 },
+  provisioning: { failAtStep: null, delayMs: 1000 },
+};
+
+export class InvalidSimConfig extends Error {
+  constructor(readonly field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.name = 'InvalidSimConfig';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readNumber(source: Record<string, unknown>, key: string, field: string, check: (n: number) => boolean, rule: string): number | undefined {
+  const value = source[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw new InvalidSimConfig(field, `must be ${rule}`);
+  return value;
+}
+
+function readObject(source: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const value = source[key];
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new InvalidSimConfig(key, 'must be an object');
+  return value;
+}
+
+/** Checks an untrusted `PUT /_sim/config` body; throws InvalidSimConfig naming the bad field. */
+export function parseSimConfigPatch(body: unknown): SimConfigPatch {
+  if (!isRecord(body)) throw new InvalidSimConfig('body', 'must be a JSON object');
+  const known = new Set(['timeScale', 'acpiIgnoreRate', 'rateLimit', 'provisioning']);
+  for (const key of Object.keys(body)) if (!known.has(key)) throw new InvalidSimConfig(key, 'is not a setting');
+
+  const patch: SimConfigPatch = {};
+  const timeScale = readNumber(body, 'timeScale', 'timeScale', (n) => n > 0, 'a number above 0');
+  if (timeScale !== undefined) patch.timeScale = timeScale;
+  const acpiIgnoreRate = readNumber(body, 'acpiIgnoreRate', 'acpiIgnoreRate', (n) => n >= 0 && n <= 1, 'a number from 0 to 1');
+  if (acpiIgnoreRate !== undefined) patch.acpiIgnoreRate = acpiIgnoreRate;
+
+  const rateLimit = readObject(body, 'rateLimit');
+  if (rateLimit) {
+    const limit = readNumber(rateLimit, 'limit', 'rateLimit.limit', (n) => Number.isInteger(n) && n >= 1, 'an integer of at least 1');
+    const refill = readNumber(rateLimit, 'refillPerSecond', 'rateLimit.refillPerSecond', (n) => n > 0, 'a number above 0');
+    patch.rateLimit = {};
+    if (limit !== undefined) patch.rateLimit.limit = limit;
+    if (refill !== undefined) patch.rateLimit.refillPerSecond = refill;
+  }
+
+  const provisioning = readObject(body, 'provisioning');
+  if (provisioning) {
+    patch.provisioning = {};
+    const step = provisioning.failAtStep;
+    if (step !== undefined) {
+      if (step !== null && !provisioningFailureSteps.includes(step as ProvisioningFailureStep)) {
+        throw new InvalidSimConfig('provisioning.failAtStep', `must be null or one of ${provisioningFailureSteps.join(', ')}`);
+      }
+      patch.provisioning.failAtStep = step as ProvisioningFailureStep | null;
+    }
+    const delayMs = readNumber(provisioning, 'delayMs', 'provisioning.delayMs', (n) => n >= 0, 'a number of at least 0');
+    if (delayMs !== undefined) patch.provisioning.delayMs = delayMs;
+  }
+  return patch;
+}
+
+export function applySimConfigPatch(current: SimConfig, patch: SimConfigPatch): SimConfig {
+  return {
+    timeScale: patch.timeScale ?? current.timeScale,
+    acpiIgnoreRate: patch.acpiIgnoreRate ?? current.acpiIgnoreRate,
+    rateLimit: { ...current.rateLimit, ...patch.rateLimit },
+    provisioning: {
+      failAtStep: patch.provisioning?.failAtStep !== undefined ? patch.provisioning.failAtStep : current.provisioning.failAtStep,
+      delayMs: patch.provisioning?.delayMs ?? current.provisioning.delayMs,
+    },
+  };
+}
