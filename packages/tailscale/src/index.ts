@@ -1,2 +1,5 @@
-// Placeholder until the engine lands.
-export {};
+// Tailscale for the lifecycle: the Tailnet port adapter over the API v2, authenticated by
+// an API key or an OAuth client, with failures classified into @agent-lifecycle/errors.
+export { createTailscaleTailnet } from './tailscale-tailnet';
+export type { TailscaleTailnetOptions } from './tailscale-tailnet';
+export { classifyTailscaleError } from './classify-tailscale-error';

@@ -1,0 +1,279 @@
+// The Cloud port on the simulated Hetzner API over real HTTP: reading and finding servers,
+// power actions followed to the end, idempotent deletes, and how each failure is classified.
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import type { CloudSim } from '@agent-lifecycle/cloud-sim';
+import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
+import { createHetznerCloud, createRateBudget, type RateBudget } from '@agent-lifecycle/hetzner';
+import type { Cloud, CloudAction } from '@agent-lifecycle/lifecycle';
+import { testQueuePrefix, testRedisUrl } from '@agent-lifecycle/testing';
+import { control, createServer, eventually, requestCounts, startSim } from './sim';
+
+/**
+ * A fresh budget key under this run's prefix (swept by the global teardown). The prefix alone
+ * repeats when two files share a Jest worker, so a random part keeps buckets apart.
+ */
+const budgetKey = () => `${testQueuePrefix()}:hetzner-budget-${randomUUID()}`;
+
+let sim: CloudSim;
+let tokenSerial = 0;
+
+beforeAll(async () => {
+  sim = await startSim();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+beforeEach(async () => {
+  await control(sim, 'POST', '/reset');
+  await control(sim, 'PUT', '/config', { timeScale: 0.001, rateLimit: { limit: 3600, refillPerSecond: 1 } });
+});
+
+/** Each test is its own Hetzner project: its own token, so its own rate-limit bucket. */
+function project(options: { timeoutMs?: number; budget?: RateBudget } = {}): { token: string; cloud: Cloud } {
+  tokenSerial += 1;
+  const token = `test-token-${process.pid}-${tokenSerial}`;
+  return { token, cloud: createHetznerCloud({ token, endpoint: `${sim.url}/v1`, ...options }) };
+}
+
+async function settle(cloud: Cloud, action: CloudAction): Promise<CloudAction> {
+  return eventually(async () => {
+    const current = await cloud.getAction(action.id);
+    return current.status === 'running' ? undefined : current;
+  });
+}
+
+async function statusOf(cloud: Cloud, serverId: number, wanted: string): Promise<void> {
+  await eventually(async () => ((await cloud.getServer(serverId))?.status === wanted ? true : undefined));
+}
+
+async function caught(work: Promise<unknown>): Promise<Error> {
+  try {
+    await work;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('createHetznerCloud against the simulator', () => {
+  it('reads a server as a plain port object, and a missing one as null', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-a1', { 'managed-by': 'agent-lifecycle', 'agent-id': 'a1' });
+    await statusOf(cloud, id, 'running');
+
+    const server = await cloud.getServer(id);
+    expect(server).toEqual({ id, name: 'agent-a1', status: 'running', labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'a1' }, ipv4: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+    expect(Object.getPrototypeOf(server)).toBe(Object.prototype);
+    expect(await cloud.getServer(999_999)).toBeNull();
+  });
+
+  it('reads a server that has no public addresses', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'private-only', {}, { public_net: { enable_ipv4: false, enable_ipv6: false } });
+    expect(await cloud.getServer(id)).toMatchObject({ id, ipv4: null });
+    expect(await cloud.findServers({})).toEqual([expect.objectContaining({ id, ipv4: null })]);
+  });
+
+  it('finds every server carrying all the labels, across pages', async () => {
+    const { token, cloud } = project();
+    const ours: number[] = [];
+    for (let i = 0; i < 55; i += 1) ours.push(await createServer(sim, token, `agent-p${i}`, { 'managed-by': 'agent-lifecycle', 'job-id': 'j1' }));
+    await createServer(sim, token, 'other-job', { 'managed-by': 'agent-lifecycle', 'job-id': 'j2' });
+    await createServer(sim, token, 'unmanaged', { 'job-id': 'j1' });
+    await control(sim, 'DELETE', '/requests');
+
+    const found = await cloud.findServers({ 'managed-by': 'agent-lifecycle', 'job-id': 'j1' });
+
+    expect(found.map((s) => s.id).sort((a, b) => a - b)).toEqual(ours);
+    expect((await requestCounts(sim))['GET /v1/servers']?.total).toBe(2);
+    expect(await cloud.findServers({ 'agent-id': 'nobody' })).toEqual([]);
+  });
+
+  it('shuts a server down, powers it off and on, following each action to success', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-power');
+    await statusOf(cloud, id, 'running');
+
+    const shutdown = await cloud.shutdown(id);
+    expect(shutdown).toEqual({ id: expect.any(Number), command: 'shutdown', status: 'running', progress: expect.any(Number), error: null });
+    expect(await settle(cloud, shutdown)).toMatchObject({ id: shutdown.id, status: 'success', progress: 100 });
+    await statusOf(cloud, id, 'off');
+
+    const powerOn = await cloud.powerOn(id);
+    expect(powerOn.command).toBe('poweron');
+    await settle(cloud, powerOn);
+    await statusOf(cloud, id, 'running');
+
+    const powerOff = await cloud.powerOff(id);
+    expect(powerOff.command).toBe('poweroff');
+    expect((await settle(cloud, powerOff)).status).toBe('success');
+    await statusOf(cloud, id, 'off');
+  });
+
+  it('deletes a server once, and answers null when it is already gone', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-delete');
+    await statusOf(cloud, id, 'running');
+
+    const deletion = await cloud.deleteServer(id);
+    expect(deletion).toMatchObject({ command: 'delete_server', status: 'running' });
+    await settle(cloud, deletion as CloudAction);
+
+    expect(await cloud.deleteServer(id)).toBeNull();
+    expect(await cloud.getServer(id)).toBeNull();
+    expect(sim.state().servers).toEqual([]);
+  });
+
+  it('lists the actions still running on a server, so a retry can adopt them', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-busy');
+    await statusOf(cloud, id, 'running');
+    expect(await cloud.runningActions(id)).toEqual([]);
+
+    // Real time for a moment: the power-off runs for 3 s instead of 3 ms.
+    await control(sim, 'PUT', '/config', { timeScale: 1 });
+    const powerOff = await cloud.powerOff(id);
+
+    expect(await cloud.runningActions(id)).toEqual([expect.objectContaining({ id: powerOff.id, command: 'poweroff', status: 'running' })]);
+    const locked = await caught(cloud.powerOn(id));
+    expect(locked).toBeInstanceOf(RetryableError);
+    expect((locked as RetryableError).code).toBe('locked');
+    expect(locked.message).toMatch(new RegExp(`^Hetzner poweron of server ${id} failed: locked \\(`));
+    expect(await cloud.runningActions(424242)).toEqual([]);
+  });
+
+  it('does not mistake a 404 from something that is not Hetzner for a deleted server', async () => {
+    // A misconfigured endpoint: some web server answering every path with its own 404 page.
+    const stranger = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+    try {
+      const cloud = createHetznerCloud({ token: 'test-token', endpoint: `http://127.0.0.1:${(stranger.address() as AddressInfo).port}/v1` });
+      const error = await caught(cloud.getServer(1));
+      expect(error).toBeInstanceOf(PermanentError);
+      expect((error as PermanentError).code).toBe('http_404');
+      expect(await caught(cloud.deleteServer(1))).toBeInstanceOf(PermanentError);
+    } finally {
+      stranger.closeAllConnections();
+      await new Promise((resolve) => stranger.close(resolve));
+    }
+  });
+
+  it('throws PermanentError not_found for an action that does not exist', async () => {
+    const { cloud } = project();
+    const error = await caught(cloud.getAction(123));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).code).toBe('not_found');
+  });
+
+  it('classifies injected faults: 503 and 423 retryable, 403 permanent', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-faults');
+    await control(sim, 'POST', '/faults', {
+      rules: [
+        { method: 'GET', path: '/v1/servers/*', status: 503, count: 1 },
+        { method: 'POST', path: '/v1/servers/*/actions/shutdown', status: 423, count: 1 },
+        { method: 'POST', path: '/v1/servers/*/actions/poweroff', status: 403, count: 1 },
+      ],
+    });
+
+    const unavailable = await caught(cloud.getServer(id));
+    expect(unavailable).toBeInstanceOf(RetryableError);
+    expect((unavailable as RetryableError).code).toBe('unavailable');
+    expect(unavailable.message).toBe(`Hetzner get of server ${id} failed: unavailable (injected fault: 503)`);
+
+    const locked = await caught(cloud.shutdown(id));
+    expect(locked).toBeInstanceOf(RetryableError);
+    expect((locked as RetryableError).code).toBe('locked');
+
+    const forbidden = await caught(cloud.powerOff(id));
+    expect(forbidden).toBeInstanceOf(PermanentError);
+    expect((forbidden as PermanentError).code).toBe('forbidden');
+    for (const error of [unavailable, locked, forbidden]) expect(error.message).not.toContain(token);
+
+    // The faults fired once each; the calls now go through.
+    expect(await cloud.getServer(id)).toMatchObject({ id });
+  });
+
+  it('gives up on a hung request after timeoutMs with a retryable timeout', async () => {
+    const { token, cloud } = project({ timeoutMs: 200 });
+    const id = await createServer(sim, token, 'agent-hang');
+    await control(sim, 'POST', '/faults', { rules: [{ method: 'GET', path: '/v1/servers/*', hang: true, count: 1 }] });
+
+    const started = Date.now();
+    const error = await caught(cloud.getServer(id));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).code).toBe('timeout');
+  });
+
+  it('retries when nothing listens at the endpoint', async () => {
+    const closed = await startSim();
+    const endpoint = `${closed.url}/v1`;
+    await closed.close();
+    const cloud = createHetznerCloud({ token: 'test-token', endpoint });
+
+    const error = await caught(cloud.getServer(1));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).code).toBe('network_error');
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  describe('with the shared rate budget', () => {
+    let redis: Redis;
+
+    beforeAll(() => {
+      redis = new Redis(testRedisUrl);
+    });
+
+    afterAll(async () => {
+      await redis.quit();
+    });
+
+    it('takes one token from the budget for every request it sends', async () => {
+      const real = createRateBudget({ redis, key: budgetKey(), limitPerHour: 3600 });
+      let taken = 0;
+      const budget: RateBudget = { take: () => ((taken += 1), real.take()), pauseUntil: (at) => real.pauseUntil(at) };
+      const { token, cloud } = project({ budget });
+      for (let i = 0; i < 30; i += 1) await createServer(sim, token, `agent-b${i}`, { 'managed-by': 'agent-lifecycle' });
+      await control(sim, 'DELETE', '/requests');
+
+      const [first] = await cloud.findServers({ 'managed-by': 'agent-lifecycle' });
+      await cloud.getServer(first?.id ?? 0);
+      await cloud.getServer(1);
+
+      const counts = await requestCounts(sim);
+      const sent = Object.values(counts).reduce((sum, count) => sum + (count?.total ?? 0), 0);
+      expect(sent).toBe(3);
+      expect(taken).toBe(sent);
+    });
+
+    it('turns a 429 into RateLimitedError and pauses every process sharing the budget until it is due', async () => {
+      await control(sim, 'PUT', '/config', { rateLimit: { limit: 3, refillPerSecond: 1 } });
+      const key = budgetKey();
+      const { cloud } = project({ budget: createRateBudget({ redis, key, limitPerHour: 360_000 }) });
+
+      let limited: Error | undefined;
+      for (let i = 0; i < 10 && !limited; i += 1) {
+        limited = await cloud.getServer(1).then(() => undefined, (error: Error) => error);
+      }
+
+      expect(limited).toBeInstanceOf(RateLimitedError);
+      const resetAt = (limited as RateLimitedError).resetAt;
+      expect(resetAt.getTime()).toBeGreaterThan(Date.now());
+      expect(resetAt.getTime()).toBeLessThan(Date.now() + 4000);
+      expect(limited?.message).toMatch(/^Hetzner get of server 1 failed: rate_limit_exceeded \(/);
+
+      // Another worker process on the same key waits for the pause too.
+      const otherWorker = createRateBudget({ redis, key, limitPerHour: 360_000 });
+      await otherWorker.take();
+      expect(Date.now()).toBeGreaterThanOrEqual(resetAt.getTime() - 20);
+      // …after which Hetzner accepts the next request.
+      expect(await cloud.getServer(1)).toBeNull();
+    });
+  });
+});
