@@ -1,2 +1,21 @@
-// Placeholder until the engine lands.
-export {};
+// The lifecycle use cases: what users, billing and the provisioning workflow may ask
+// (requests/*, used by the ingress) and how workers carry operations out (engine/*).
+export * from './ports';
+export { JOB_OF_KIND, type OperationQueue } from './records';
+export { createOperationRequests, assertAllowed } from './requests/operation-requests';
+export type { OperationRequests, OperationRequest, Idempotency, Accepted, UserOperationKind } from './requests/operation-requests';
+export { createBilling } from './requests/billing';
+export type { Billing, BillingEvent, BillingOutcome, BillingResult } from './requests/billing';
+export { createProvisioningCallbacks } from './requests/provisioning-callback';
+export type { ProvisioningCallbacks, ProvisioningCallback, CallbackOutcome } from './requests/provisioning-callback';
+export { retryOperation } from './requests/retry-operation';
+export { createEngine } from './engine/engine';
+export type { Engine } from './engine/engine';
+export { WaitForTurn } from './engine/job-context';
+export type { JobContext } from './engine/job-context';
+export type { EngineDeps, EngineSettings } from './engine/run';
+export type { SweepReport } from './engine/sweeper';
+export { MANAGED_BY, hostnameOf } from './engine/teardown';
+export { agentView, operationView, loadAgentDetail } from './views';
+export type { AgentView, OperationView } from './views';
+export { createUser, issueToken, issueTokenByEmail, authenticate, hashToken } from './accounts';

@@ -1,14 +1,13 @@
 // A sandbox Config for tests: this run's queue prefix, the given database, and fixed
 // secrets so tests can sign webhooks.
+import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '@agent-lifecycle/config';
 import { queuePrefixOf, runId, testRedisUrl } from './run-environment';
 
-let counter = 0;
-
 /** A queue prefix of this run, unique to the caller so parallel files never share queues. */
 export function testQueuePrefix(): string {
-  counter += 1;
-  return `${queuePrefixOf(runId())}-${process.pid}-${counter}`;
+  // Random, not a counter: Jest gives every test file a fresh module registry in the same process.
+  return `${queuePrefixOf(runId())}-${randomUUID().slice(0, 8)}`;
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {

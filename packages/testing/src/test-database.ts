@@ -1,5 +1,6 @@
 // A fresh PostgreSQL database for one test file, copied from the run's migrated
 // template in a few milliseconds, and dropped when the file is done.
+import { randomUUID } from 'node:crypto';
 import { createDb, type Db } from '@agent-lifecycle/db';
 import pg from 'pg';
 import { adminDatabaseUrl, databaseUrl, runId, templateDatabase } from './run-environment';
@@ -10,8 +11,6 @@ export interface TestDatabase {
   db: Db;
   drop(): Promise<void>;
 }
-
-let counter = 0;
 
 async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: adminDatabaseUrl });
@@ -27,8 +26,8 @@ const TEMPLATE_BUSY = '55006';
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const id = runId();
-  counter += 1;
-  const name = `${templateDatabase(id).replace(/_template$/, '')}_${process.pid}_${counter}`;
+  // Random, not a counter: Jest gives every test file a fresh module registry in the same process.
+  const name = `${templateDatabase(id).replace(/_template$/, '')}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   await withAdmin(async (admin) => {
     // Two files copying the template at once make PostgreSQL refuse one; try again.
     for (let attempt = 0; ; attempt += 1) {

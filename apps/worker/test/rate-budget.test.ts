@@ -1,0 +1,35 @@
+import { anAgent, callsBetween, requestCounts, startHarness, waitForOperation, type Harness } from './support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  // Our budget matches the simulated project's refill (20/s), as HETZNER_RATE_LIMIT_PER_HOUR would in production.
+  h = await startHarness({ env: { HETZNER_RATE_LIMIT_PER_HOUR: String(20 * 3600) } });
+});
+afterAll(() => h.close());
+
+describe('the Hetzner rate budget', () => {
+  it('finishes 200 stops against a budget of 100 requests refilling 20/s with no job failed', async () => {
+    const agents = [];
+    for (let i = 0; i < 200; i += 1) agents.push(await anAgent(h, { status: 'active' }));
+    h.sim.configure({ rateLimit: { limit: 100, refillPerSecond: 20 } });
+    const before = await requestCounts(h.sim);
+
+    const operations = [];
+    for (const agent of agents) operations.push((await h.requests.requestOperation({ userId: agent.userId, agentId: agent.id, kind: 'stop' })).value.operation);
+    const finished = await Promise.all(operations.map((operation) => waitForOperation(h.db, operation.id, undefined, 180_000)));
+
+    const after = await requestCounts(h.sim);
+    const calls = callsBetween(before, after);
+    const served429 = Object.entries(after).reduce((sum, [key, count]) => sum + (count.byStatus['429'] ?? 0) - (before[key]?.byStatus['429'] ?? 0), 0);
+    process.stdout.write(`200 stops: ${JSON.stringify(calls)}; 429s served: ${served429}\n`);
+
+    expect(finished.map((operation) => operation.status)).toEqual(Array(200).fill('succeeded'));
+    expect(await h.workers.jobQueues.queues.hetzner.getFailedCount()).toBe(0);
+    expect(served429).toBeGreaterThan(0);
+    // Exactly one shutdown per agent: a rate-limited request is never repeated as a second action.
+    expect(calls['POST /v1/servers/{id}/actions/shutdown']).toBe(200);
+    // Read, shutdown, action poll and status polls: a handful of calls per stop, not a storm.
+    const perStop = Object.entries(calls).filter(([key]) => key.includes('/v1/')).reduce((sum, [, n]) => sum + n, 0) / 200;
+    expect(perStop).toBeLessThanOrEqual(8);
+  }, 240_000);
+});
