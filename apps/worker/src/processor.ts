@@ -28,6 +28,7 @@ export function createProcessor(engine: Engine, pauseQueue: (ms: number) => Prom
       throw new UnrecoverableError(`invalid payload for ${job.name}: ${(error as Error).message}`);
     }
     if (job.name === 'operations.sweep') return engine.sweep();
+    if (job.name === 'cloud.reconcile') return engine.reconcile();
     if (!('operationId' in payload)) throw new UnrecoverableError(`${job.name} needs an operationId`);
     const context = contextOf(job);
     try {

@@ -23,6 +23,7 @@ export interface WorkerProcessOptions {
   settings?: Partial<EngineSettings>;
   backoffScale?: number;
   sweepEveryMs?: number;
+  reconcileEveryMs?: number;
   clock?: Clock;
 }
 
@@ -96,7 +97,9 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
     workers.push(worker);
   }
   if (queues.includes(MAINTENANCE_QUEUE)) {
-    await jobQueues.queues.maintenance.upsertJobScheduler('operations.sweep', { every: options.sweepEveryMs ?? 30_000 }, { name: 'operations.sweep', data: {} });
+    const maintenance = jobQueues.queues.maintenance;
+    await maintenance.upsertJobScheduler('operations.sweep', { every: options.sweepEveryMs ?? 30_000 }, { name: 'operations.sweep', data: {} });
+    await maintenance.upsertJobScheduler('cloud.reconcile', { every: options.reconcileEveryMs ?? 5 * 60_000 }, { name: 'cloud.reconcile', data: {} });
   }
   logger.info({ queues, prefix: config.queuePrefix }, 'workers started');
 

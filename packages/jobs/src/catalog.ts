@@ -34,6 +34,7 @@ export const JOBS = {
   'device.remove': { queue: TAILSCALE_QUEUE, payload: operationPayload, attempts: 10, backoffMs: 2_000, description: 'remove the Tailscale device and finish a destroy or rollback' },
   'agent.provision': { queue: GITHUB_QUEUE, payload: operationPayload, attempts: 6, backoffMs: 5_000, description: 'dispatch the provisioning workflow' },
   'operations.sweep': { queue: MAINTENANCE_QUEUE, payload: sweepPayload, attempts: 1, backoffMs: 0, description: 're-enqueue lost operations, clear lapsed leases, time out provisioning' },
+  'cloud.reconcile': { queue: MAINTENANCE_QUEUE, payload: sweepPayload, attempts: 1, backoffMs: 0, description: 'delete orphaned servers and devices, correct power drift' },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

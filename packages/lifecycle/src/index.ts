@@ -15,6 +15,7 @@ export { WaitForTurn } from './engine/job-context';
 export type { JobContext } from './engine/job-context';
 export type { EngineDeps, EngineSettings } from './engine/run';
 export type { SweepReport } from './engine/sweeper';
+export type { ReconcileReport } from './engine/reconciler';
 export { MANAGED_BY, hostnameOf } from './engine/teardown';
 export { agentView, operationView, loadAgentDetail } from './views';
 export type { AgentView, OperationView } from './views';

@@ -56,6 +56,7 @@ export interface TailnetDevice {
 
 /** Tailscale, as the lifecycle uses it. */
 export interface Tailnet {
+  listDevices(): Promise<TailnetDevice[]>;
   findDevicesByHostname(hostname: string): Promise<TailnetDevice[]>;
   /** Removes the device; 'already_gone' when it did not exist. */
   removeDevice(deviceId: string): Promise<'removed' | 'already_gone'>;

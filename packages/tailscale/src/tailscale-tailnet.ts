@@ -64,16 +64,20 @@ export function createTailscaleTailnet({ apiUrl, tailnet, apiKey, oauth, timeout
     return attempt(await tokens.token(), false);
   }
 
+  async function listDevices(call: string): Promise<TailnetDevice[]> {
+    const response = await send(call, `/tailnet/${encodeURIComponent(tailnet)}/devices`, 'GET');
+    const body = (await response.json().catch(() => undefined)) as { devices?: unknown } | undefined;
+    if (!Array.isArray(body?.devices)) throw new PermanentError('unexpected_response', `Tailscale ${call} failed: unexpected_response (no devices array)`);
+    return (body.devices as DeviceJson[]).map(toDevice).filter((device): device is TailnetDevice => device !== undefined);
+  }
+
   return {
+    listDevices: () => listDevices('list of devices'),
+
     async findDevicesByHostname(hostname) {
-      const call = `list of devices named ${hostname}`;
-      const response = await send(call, `/tailnet/${encodeURIComponent(tailnet)}/devices`, 'GET');
-      const body = (await response.json().catch(() => undefined)) as { devices?: unknown } | undefined;
-      if (!Array.isArray(body?.devices)) throw new PermanentError('unexpected_response', `Tailscale ${call} failed: unexpected_response (no devices array)`);
       const wanted = hostname.toLowerCase();
-      return (body.devices as DeviceJson[])
-        .map(toDevice)
-        .filter((device): device is TailnetDevice => device !== undefined && device.hostname.toLowerCase() === wanted);
+      const devices = await listDevices(`list of devices named ${hostname}`);
+      return devices.filter((device) => device.hostname.toLowerCase() === wanted);
     },
 
     async removeDevice(deviceId) {

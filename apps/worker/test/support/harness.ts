@@ -69,7 +69,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logger,
       db: testDb.db,
       backoffScale: 0.01,
-      sweepEveryMs: 3_600_000,
+      // The maintenance queue is left out: tests call engine.sweep() and engine.reconcile() themselves.
+      queues: ['hetzner', 'tailscale', 'github'],
       ...overrides,
       settings: { ...quickSettings, callbackUrl: receiver.url, ...overrides.settings },
     });

@@ -12,9 +12,10 @@ import { dispatchProvisioning } from './provision';
 import { applyFinish, operationInclude, type EngineDeps, type LoadedOperation, type Run } from './run';
 import { Steps } from './steps';
 import { deleteServers, removeDevices } from './teardown';
+import { reconcile } from './reconciler';
 import { sweep } from './sweeper';
 
-type OperationJob = Exclude<JobName, 'operations.sweep'>;
+type OperationJob = Exclude<JobName, 'operations.sweep' | 'cloud.reconcile'>;
 
 const USE_CASES: Record<OperationJob, (run: Run) => Promise<string>> = {
   'agent.stop': powerOff,
@@ -131,6 +132,9 @@ export function createEngine(deps: EngineDeps) {
 
     /** The sweeper's pass: lapsed leases, lost jobs, silent provisioning runs. */
     sweep: () => sweep(deps),
+
+    /** The reconciler's pass: orphaned servers and devices, power drift. */
+    reconcile: () => reconcile(deps),
   };
 }
 

@@ -56,7 +56,9 @@ const serverIdOf = (run: Run): number | null => {
 /** `stop` (user) and `suspend` (billing): server off, data kept. */
 export async function powerOff(run: Run): Promise<string> {
   const { agent, kind } = run.operation;
-  if (agent.status !== 'active') return run.finish({ status: 'skipped', reason: `agent is ${agent.status}, not active` });
+  // Billing may suspend again an agent whose server was powered on behind its back (see reconciler.ts).
+  const allowed = agent.status === 'active' || (kind === 'suspend' && agent.status === 'suspended');
+  if (!allowed) return run.finish({ status: 'skipped', reason: `agent is ${agent.status}, not active` });
   const serverId = serverIdOf(run);
   if (serverId !== null) await stopServer(run, serverId);
   return run.finish({

@@ -1,0 +1,45 @@
+// Rate limits of the user API: each user (whatever token they use) gets `limit` requests
+// per window, and each IP a smaller budget of failed authentications so tokens cannot be
+// guessed. Over the limit: 429 `rate_limited` with `Retry-After`.
+import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { HttpError } from '../errors';
+
+export interface RateLimitSettings {
+  windowMs: number;
+  /** Requests per user per window. */
+  limit: number;
+  /** Requests answered 401 per IP per window. */
+  failedAuthLimit: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitSettings = { windowMs: 60_000, limit: 600, failedAuthLimit: 60 };
+
+function refuse(req: Request, _res: Response, next: NextFunction, options: Options): void {
+  const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+  const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000));
+  next(new HttpError(429, 'rate_limited', 'Too many requests; try again after the number of seconds in Retry-After.', undefined, { 'Retry-After': String(seconds) }));
+}
+
+export function userApiRateLimits(settings: RateLimitSettings): { failedAuth: RequestHandler; perUser: RequestHandler } {
+  return {
+    failedAuth: rateLimit({
+      windowMs: settings.windowMs,
+      limit: settings.failedAuthLimit,
+      standardHeaders: false,
+      legacyHeaders: false,
+      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      handler: refuse,
+    }),
+    perUser: rateLimit({
+      windowMs: settings.windowMs,
+      limit: settings.limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => `user:${req.user?.id ?? ipKeyGenerator(req.ip ?? 'unknown')}`,
+      handler: refuse,
+    }),
+  };
+}

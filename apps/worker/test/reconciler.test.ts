@@ -1,0 +1,67 @@
+import { aDevice, aServer, anAgent, simServer, startHarness, waitForOperation, type Harness } from './support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+
+const powerOff = (serverId: number) =>
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+const powerOn = (serverId: number) =>
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweron`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+
+async function until(check: () => Promise<boolean>) {
+  for (let i = 0; i < 200 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+describe('the reconciler', () => {
+  it('deletes servers and devices tagged as ours that no live agent owns', async () => {
+    const unknownServer = await aServer(h.sim, 'agent-that-never-existed');
+    const unknownDevice = await aDevice(h.sim, 'agent-that-never-existed');
+    const destroyed = await anAgent(h, { status: 'destroyed', device: true });
+    const live = await anAgent(h, { status: 'active', device: true });
+
+    const report = await h.workers.engine.reconcile();
+
+    expect(report.orphanServersDeleted.sort()).toEqual([unknownServer, destroyed.serverId].sort());
+    expect(report.orphanDevicesRemoved.sort()).toEqual([unknownDevice, destroyed.deviceId].sort());
+    await until(async () => (await simServer(h.sim, unknownServer)) === undefined);
+    expect(await simServer(h.sim, unknownServer)).toBeUndefined();
+    expect((await simServer(h.sim, live.serverId!))?.status).toBe('running');
+    expect(h.sim.state().devices.map((device) => device.id)).toContain(live.deviceId);
+    expect(await h.db.auditEntry.count({ where: { action: 'reconcile.orphan_server_deleted' } })).toBe(2);
+  });
+
+  it('makes the database follow a server powered off or on outside the service', async () => {
+    const stoppedOutside = await anAgent(h, { status: 'active' });
+    const startedOutside = await anAgent(h, { status: 'paused' });
+    await powerOff(stoppedOutside.serverId!);
+    await powerOn(startedOutside.serverId!);
+    await until(async () => (await simServer(h.sim, stoppedOutside.serverId!))?.status === 'off' && (await simServer(h.sim, startedOutside.serverId!))?.status === 'running');
+
+    const report = await h.workers.engine.reconcile();
+
+    expect(report.statusCorrected).toEqual(
+      expect.arrayContaining([
+        { agentId: stoppedOutside.id, from: 'active', to: 'paused' },
+        { agentId: startedOutside.id, from: 'paused', to: 'active' },
+      ]),
+    );
+    expect((await h.db.agent.findUniqueOrThrow({ where: { id: stoppedOutside.id } })).status).toBe('paused');
+    expect((await h.db.agentInstance.findUniqueOrThrow({ where: { agentId: startedOutside.id } })).status).toBe('running');
+  });
+
+  it('suspends again an agent whose server was started while billing suspended it', async () => {
+    const suspended = await anAgent(h, { status: 'suspended', suspendedBy: 'billing' });
+    await powerOn(suspended.serverId!);
+    await until(async () => (await simServer(h.sim, suspended.serverId!))?.status === 'running');
+
+    const report = await h.workers.engine.reconcile();
+
+    expect(report.resuspended).toHaveLength(1);
+    expect((await waitForOperation(h.db, report.resuspended[0]!)).status).toBe('succeeded');
+    expect((await simServer(h.sim, suspended.serverId!))?.status).toBe('off');
+    expect(await h.db.agent.findUniqueOrThrow({ where: { id: suspended.id } })).toMatchObject({ status: 'suspended', suspendedBy: 'billing' });
+  });
+});
