@@ -67,3 +67,19 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A property of a thrown value; fetch's errors come from another realm, so no instanceof. */
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** What went wrong when a request got no answer at all (what `fetch` threw): a timeout or a network error. */
+export function describeNetworkFailure(thrown: unknown): { code: 'timeout' | 'network_error'; reason: string } {
+  const name = field(thrown, 'name');
+  if (name === 'TimeoutError' || name === 'AbortError') return { code: 'timeout', reason: 'no answer in time' };
+  // fetch reports "fetch failed" and keeps the socket's error (ECONNREFUSED, …) as the cause.
+  const cause = field(thrown, 'cause');
+  const detail = [field(cause, 'code'), field(cause, 'message')].filter((part) => typeof part === 'string' && part !== '').join(': ');
+  const message = field(thrown, 'message');
+  return { code: 'network_error', reason: detail || (typeof message === 'string' ? message : String(thrown)) };
+}

@@ -1,6 +1,6 @@
 // Turns a failed GitHub API call into the shared error classes: 5xx, network failures and
 // rate limits (429, or 403 with the quota spent) are retried, other 4xx answers are final.
-import { PermanentError, RateLimitedError, RetryableError, type LifecycleError } from '@agent-lifecycle/errors';
+import { PermanentError, RateLimitedError, RetryableError, type LifecycleError, describeNetworkFailure } from '@agent-lifecycle/errors';
 
 /** What came back from GitHub when the status was not a success. */
 export interface GithubAnswer {
@@ -47,21 +47,6 @@ function quotaReset(headers: Headers): Date | undefined {
   return reset && /^\d+$/.test(reset) ? new Date(Number(reset) * 1000) : undefined;
 }
 
-/** A property of a thrown value; fetch's errors come from another realm, so no instanceof. */
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function networkFailure(thrown: unknown): { code: string; reason: string } {
-  const name = field(thrown, 'name');
-  if (name === 'TimeoutError' || name === 'AbortError') return { code: 'timeout', reason: 'no answer in time' };
-  // fetch reports "fetch failed" and keeps the socket's error (ECONNREFUSED, …) as the cause.
-  const cause = field(thrown, 'cause');
-  const detail = [field(cause, 'code'), field(cause, 'message')].filter((part) => typeof part === 'string' && part !== '').join(': ');
-  const message = field(thrown, 'message');
-  return { code: 'network_error', reason: detail || (typeof message === 'string' ? message : String(thrown)) };
-}
-
 /**
  * The error to throw for a GitHub call named `call` (e.g. "dispatch of provisioning job 7")
  * that got no answer at all (`thrown`: what fetch threw) or an error status (`answer`).
@@ -69,7 +54,7 @@ function networkFailure(thrown: unknown): { code: string; reason: string } {
 export function classifyGithubError(call: string, failure: { answer: GithubAnswer } | { thrown: unknown }, now: Date = new Date()): LifecycleError {
   const failed = `GitHub ${call} failed`;
   if ('thrown' in failure) {
-    const { code, reason } = networkFailure(failure.thrown);
+    const { code, reason } = describeNetworkFailure(failure.thrown);
     return new RetryableError(code, `${failed}: ${code} (${reason})`);
   }
 

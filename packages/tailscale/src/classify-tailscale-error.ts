@@ -1,6 +1,6 @@
 // Turns a failed Tailscale API call (an error answer, a refused or broken connection, a
 // timeout) into the shared error classes: retry 5xx/429/network, give up on the rest.
-import { PermanentError, RateLimitedError, RetryableError, type LifecycleError } from '@agent-lifecycle/errors';
+import { PermanentError, RateLimitedError, RetryableError, type LifecycleError, describeNetworkFailure } from '@agent-lifecycle/errors';
 
 /** What came back from Tailscale when the status was not a success. */
 export interface TailscaleAnswer {
@@ -39,21 +39,6 @@ function retryAt(headers: Headers, now: Date): Date {
   return Number.isNaN(date) ? new Date(now.getTime() + 1000) : new Date(Math.max(date, now.getTime()));
 }
 
-/** A property of a thrown value; fetch's errors come from another realm, so no instanceof. */
-function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function networkFailure(thrown: unknown): { code: string; reason: string } {
-  const name = field(thrown, 'name');
-  if (name === 'TimeoutError' || name === 'AbortError') return { code: 'timeout', reason: 'no answer in time' };
-  // fetch reports "fetch failed" and keeps the socket's error (ECONNREFUSED, …) as the cause.
-  const cause = field(thrown, 'cause');
-  const detail = [field(cause, 'code'), field(cause, 'message')].filter((part) => typeof part === 'string' && part !== '').join(': ');
-  const message = field(thrown, 'message');
-  return { code: 'network_error', reason: detail || (typeof message === 'string' ? message : String(thrown)) };
-}
-
 /**
  * The error to throw for a Tailscale call named `call` (e.g. "removal of device 123") that
  * got no answer at all (`thrown`: what fetch threw) or an error status (`answer`).
@@ -61,7 +46,7 @@ function networkFailure(thrown: unknown): { code: string; reason: string } {
 export function classifyTailscaleError(call: string, failure: { answer: TailscaleAnswer } | { thrown: unknown }, now: Date = new Date()): LifecycleError {
   const failed = `Tailscale ${call} failed`;
   if ('thrown' in failure) {
-    const { code, reason } = networkFailure(failure.thrown);
+    const { code, reason } = describeNetworkFailure(failure.thrown);
     return new RetryableError(code, `${failed}: ${code} (${reason})`);
   }
   const { answer } = failure;
