@@ -50,7 +50,8 @@ export async function deleteServers(run: Run): Promise<string> {
   }
   const needsTailnet = Boolean(agent.instance?.tailscaleDeviceId) || wasProvisioned(run);
   if (!needsTailnet) return finishTeardown(run);
-  await queue.enqueue('device.remove', run.operation.id);
+  // requeue, not enqueue: after an operator's retry, a failed device job of this operation must run again.
+  await queue.requeue('device.remove', run.operation.id);
   await run.job.report(60, `deleted ${servers.length} server(s); device removal handed to the tailscale queue`);
   return `deleted ${servers.length} server(s); handed over to device.remove`;
 }

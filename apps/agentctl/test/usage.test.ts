@@ -1,0 +1,90 @@
+import { runAgentctl } from '../src';
+import { agentctl, cliEnvironment, linesOf, runProcess, ROOT, type CliResult } from './support/run-cli';
+
+// Usage errors never reach a database: these run with none configured. A few go through
+// a real process (exit codes, the bin shim, npm); the rest call the same CLI in-process.
+const env = cliEnvironment({ DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' });
+
+async function inProcess(args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runAgentctl(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) }, ROOT);
+  return { code, stdout, stderr };
+}
+
+describe('agentctl usage', () => {
+  const results: Record<string, CliResult> = {};
+
+  beforeAll(async () => {
+    const runs: Record<string, Promise<CliResult>> = {
+      help: agentctl(['--help'], env),
+      commandHelp: inProcess(['operation', 'show', '--help']),
+      groupHelp: inProcess(['help', 'stripe']),
+      none: inProcess([]),
+      unknownCommand: agentctl(['frobnicate'], env),
+      unknownSubcommand: inProcess(['agent', 'delete', 'x']),
+      missingEmail: inProcess(['user', 'create', '--stripe-customer', 'cus_1']),
+      badEmail: inProcess(['user', 'token', '--email', 'not-an-email']),
+      unknownOption: inProcess(['agent', 'list', '--colour', 'red']),
+      badStatus: inProcess(['operation', 'list', '--status', 'done']),
+      missingId: inProcess(['agent', 'show', '--json']),
+      extraArgument: inProcess(['operation', 'show', 'a', 'b']),
+      bin: runProcess(process.execPath, [`${ROOT}/apps/agentctl/bin/agentctl.js`, 'user', '--help'], env),
+      npmRun: runProcess('npm', ['run', '-s', 'agentctl', '--', 'agent', 'list', '--status', 'nope', '--json'], env),
+    };
+    const settled = await Promise.all(Object.entries(runs).map(async ([name, run]) => [name, await run] as const));
+    for (const [name, result] of settled) results[name] = result;
+  });
+
+  const result = (name: string): CliResult => {
+    const found = results[name];
+    if (!found) throw new Error(`no run named ${name}`);
+    return found;
+  };
+
+  it('prints help listing every command, and exits 0', () => {
+    const { code, stdout, stderr } = result('help');
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    for (const command of ['user create --email', 'user token', 'agent list', 'agent show ID', 'operation list', 'operation show ID', 'operation retry ID', 'stripe send TYPE --customer']) {
+      expect(stdout).toContain(command);
+    }
+    expect(stdout).toContain('--json');
+  });
+
+  it('prints the help of one command or of a group', () => {
+    expect(result('commandHelp').code).toBe(0);
+    expect(result('commandHelp').stdout).toMatch(/^Usage: agentctl operation show ID \[--json\]/);
+    expect(result('groupHelp').code).toBe(0);
+    expect(result('groupHelp').stdout).toContain('customer.subscription.deleted');
+  });
+
+  it.each([
+    ['none', 'agentctl: missing command (see agentctl --help)'],
+    ['unknownCommand', 'agentctl: unknown command "frobnicate" (commands: user, agent, operation, stripe; see agentctl --help)'],
+    ['unknownSubcommand', 'agentctl agent: unknown subcommand "delete" (one of list, show)'],
+    ['missingEmail', 'agentctl user create: --email is required (agentctl user create --email EMAIL [--stripe-customer cus_…] [--json])'],
+    ['badEmail', 'agentctl user token: --email must be an email address (got "not-an-email")'],
+    ['unknownOption', 'agentctl agent list: unknown option --colour'],
+    ['badStatus', 'agentctl operation list: --status must be one of queued, running, succeeded, failed, skipped, superseded (got "done")'],
+    ['missingId', 'agentctl agent show: ID is required (agentctl agent show ID [--json])'],
+    ['extraArgument', 'agentctl operation show: unexpected argument "b" (agentctl operation show ID [--json])'],
+  ])('answers a usage mistake (%s) with exit code 2 and one line on stderr', (name, line) => {
+    const { code, stdout, stderr } = result(name);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(linesOf(stderr)).toEqual([line]);
+  });
+
+  it('runs as the installed bin through its tsx shim', () => {
+    expect(result('bin').code).toBe(0);
+    expect(result('bin').stdout).toContain('Usage: agentctl user create --email EMAIL');
+  });
+
+  it('adds nothing of npm to the output under `npm run -s`', () => {
+    const { code, stdout, stderr } = result('npmRun');
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(linesOf(stderr)).toEqual(['agentctl agent list: --status must be one of provisioning, active, paused, suspended, destroying, destroyed, failed (got "nope")']);
+  });
+});
