@@ -20,7 +20,7 @@ describe('the Hetzner rate budget', () => {
 
     const after = await requestCounts(h.sim);
     const calls = callsBetween(before, after);
-    const served429 = Object.entries(after).reduce((sum, [key, count]) => sum + (count.byStatus['429'] ?? 0) - (before[key]?.byStatus['429'] ?? 0), 0);
+    const served429 = Object.entries(after).reduce((sum, [key, count]) => sum + (count?.byStatus['429'] ?? 0) - (before[key]?.byStatus['429'] ?? 0), 0);
     process.stdout.write(`200 stops: ${JSON.stringify(calls)}; 429s served: ${served429}\n`);
 
     expect(finished.map((operation) => operation.status)).toEqual(Array(200).fill('succeeded'));

@@ -8,8 +8,15 @@ import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import { createHetznerCloud, createRateBudget, type RateBudget } from '@agent-lifecycle/hetzner';
 import type { Cloud, CloudAction } from '@agent-lifecycle/lifecycle';
-import { testQueuePrefix, testRedisUrl } from '@agent-lifecycle/testing';
-import { control, createServer, eventually, requestCounts, startSim } from './sim';
+import {
+  createSimServer as createServer,
+  eventually,
+  simControl as control,
+  simRequestCounts as requestCounts,
+  startTestSim as startSim,
+  testQueuePrefix,
+  testRedisUrl,
+} from '@agent-lifecycle/testing';
 
 /**
  * A fresh budget key under this run's prefix (swept by the global teardown). The prefix alone

@@ -4,7 +4,7 @@ import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import type { Tailnet } from '@agent-lifecycle/lifecycle';
 import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
-import { addDevice, control, requestCounts, startSim } from './sim';
+import { addSimDevice as addDevice, simControl as control, simRequestCounts as requestCounts, startTestSim as startSim } from '@agent-lifecycle/testing';
 
 let sim: CloudSim;
 

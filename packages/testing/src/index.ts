@@ -4,3 +4,16 @@ export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { testQueuePrefix, testConfig } from './test-config';
 export { runId, testRedisUrl, adminDatabaseUrl } from './run-environment';
+export {
+  TEST_CALLBACK_SECRET,
+  startTestSim,
+  simControl,
+  simRequestCounts,
+  callsBetween,
+  addSimFaults,
+  clearSimFaults,
+  createSimServer,
+  addSimDevice,
+  eventually,
+} from './sim';
+export type { RequestCounts } from './sim';

@@ -13,11 +13,21 @@ import {
   type ProvisioningCallback,
 } from '@agent-lifecycle/lifecycle';
 import { createLogger } from '@agent-lifecycle/logger';
-import { createTestDatabase, testConfig, type TestDatabase } from '@agent-lifecycle/testing';
+import {
+  TEST_CALLBACK_SECRET,
+  addSimDevice,
+  addSimFaults,
+  clearSimFaults,
+  createSimServer,
+  createTestDatabase,
+  simRequestCounts,
+  testConfig,
+  type TestDatabase,
+} from '@agent-lifecycle/testing';
+export { callsBetween } from '@agent-lifecycle/testing';
 import type { QueueName } from '@agent-lifecycle/jobs';
 import { startWorkers, type WorkerProcess, type WorkerProcessOptions } from '../../src';
 
-export const CALLBACK_SECRET = 'test-callback-secret';
 export const quickSettings: Partial<EngineSettings> = { pollScale: 0.01, stopGraceMs: 300, turnDelayMs: 50, leaseMs: 3_000, staleOperationMs: 200 };
 
 export interface HarnessOptions {
@@ -59,7 +69,7 @@ async function startCallbackReceiver(apply: (deliveryId: string, body: Provision
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const testDb: TestDatabase = await createTestDatabase();
-  const sim = await startCloudSim({ callbackSecret: CALLBACK_SECRET, config: { timeScale: 0.001, ...options.simConfig } });
+  const sim = await startCloudSim({ callbackSecret: TEST_CALLBACK_SECRET, config: { timeScale: 0.001, ...options.simConfig } });
   const config = testConfig({ SIM_PORT: String(sim.port), DATABASE_URL: testDb.url, ...options.env });
   const extra: WorkerProcess[] = [];
   const receiver = await startCallbackReceiver((id, body) => callbacks.applyProvisioningCallback(id, body));
@@ -126,40 +136,22 @@ export interface SimServer {
   labels: Record<string, string>;
 }
 
-async function simJson<T>(sim: CloudSim, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { authorization: 'Bearer test-setup', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 export async function simServer(sim: CloudSim, id: number): Promise<SimServer | undefined> {
   return (sim.state().servers as unknown as SimServer[]).find((server) => server.id === id);
 }
 
 /** Creates a server in the simulator and waits until it runs (or is off, when asked). */
 export async function aServer(sim: CloudSim, agentId: string, options: { off?: boolean } = {}): Promise<number> {
-  const { server } = await simJson<{ server: { id: number } }>(sim, 'POST', '/v1/servers', {
-    name: `agent-${agentId}`,
-    server_type: 'cx22',
-    image: 'ubuntu-24.04',
-    labels: { 'managed-by': 'agent-lifecycle', 'agent-id': agentId },
-  });
-  await waitFor(() => simServer(sim, server.id), (s) => s?.status === 'running', 5_000, `server ${server.id} running`);
+  const id = await createSimServer(sim, 'test-setup', `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
+  await waitFor(() => simServer(sim, id), (s) => s?.status === 'running', 5_000, `server ${id} running`);
   if (options.off) {
-    await simJson(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
-    await waitFor(() => simServer(sim, server.id), (s) => s?.status === 'off', 5_000, `server ${server.id} off`);
+    await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer test-setup' } });
+    await waitFor(() => simServer(sim, id), (s) => s?.status === 'off', 5_000, `server ${id} off`);
   }
-  return server.id;
+  return id;
 }
 
-export async function aDevice(sim: CloudSim, agentId: string): Promise<string> {
-  const { device } = await simJson<{ device: { id: string } }>(sim, 'POST', '/_sim/devices', { hostname: `agent-${agentId}` });
-  return device.id;
-}
+export const aDevice = (sim: CloudSim, agentId: string) => addSimDevice(sim, `agent-${agentId}`);
 
 let emails = 0;
 
@@ -195,31 +187,9 @@ export async function anAgent(h: Harness, setup: AgentSetup = {}): Promise<Agent
   return { ...agent, serverId, deviceId };
 }
 
-export type RequestCounts = Record<string, { total: number; byStatus: Record<string, number> }>;
-
-export async function requestCounts(sim: CloudSim): Promise<RequestCounts> {
-  const response = await fetch(`${sim.url}/_sim/requests`);
-  return (await response.json()) as RequestCounts;
-}
-
-/** How many calls each endpoint received between two snapshots. */
-export function callsBetween(before: RequestCounts, after: RequestCounts): Record<string, number> {
-  const calls: Record<string, number> = {};
-  for (const [key, value] of Object.entries(after)) {
-    const delta = value.total - (before[key]?.total ?? 0);
-    if (delta > 0) calls[key] = delta;
-  }
-  return calls;
-}
-
 export const totalCalls = (calls: Record<string, number>, prefix = '') =>
   Object.entries(calls).filter(([key]) => key.includes(prefix)).reduce((sum, [, n]) => sum + n, 0);
 
-export async function addFaults(sim: CloudSim, rules: unknown[]): Promise<void> {
-  const response = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
-  if (!response.ok) throw new Error(`faults: ${response.status} ${await response.text()}`);
-}
-
-export async function clearFaults(sim: CloudSim): Promise<void> {
-  await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
-}
+export const requestCounts = simRequestCounts;
+export const addFaults = addSimFaults;
+export const clearFaults = clearSimFaults;
