@@ -32,6 +32,12 @@ export async function lockAgent(tx: DbTransaction, agentId: string): Promise<voi
   await tx.$queryRaw`SELECT id FROM "Agent" WHERE id = ${agentId} FOR UPDATE`;
 }
 
+/** Locks the user's agent; false when the user has no such agent. */
+export async function lockOwnAgent(tx: DbTransaction, userId: string, agentId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Agent" WHERE id = ${agentId} AND "userId" = ${userId} FOR UPDATE`;
+  return rows.length === 1;
+}
+
 export interface AuditInput {
   agentId?: string | null;
   operationId?: string | null;

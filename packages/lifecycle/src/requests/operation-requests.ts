@@ -4,7 +4,7 @@
 import { ConflictError, NotFoundError } from '@agent-lifecycle/errors';
 import { isUniqueViolation, type Agent, type Db, type DbTransaction, type Operation, type OperationSource } from '@agent-lifecycle/db';
 import type { Logger } from '@agent-lifecycle/logger';
-import { audit, enqueueOperations, lockAgent, recordOperation, type OperationQueue } from '../records';
+import { audit, enqueueOperations, lockOwnAgent, recordOperation, type OperationQueue } from '../records';
 
 export interface RequestDeps {
   db: Db;
@@ -128,12 +128,6 @@ export function createOperationRequests({ db, queue, logger }: RequestDeps) {
     }
   }
 
-  async function findOwnAgent(tx: Db | DbTransaction, userId: string, agentId: string): Promise<Agent> {
-    const agent = await tx.agent.findFirst({ where: { id: agentId, userId } });
-    if (!agent) throw new NotFoundError('agent_not_found', `No agent ${agentId}.`);
-    return agent;
-  }
-
   return {
     /** Stop, start or destroy one of the user's agents. */
     async requestOperation(request: OperationRequest): Promise<Accepted<{ operation: Operation }>> {
@@ -145,9 +139,8 @@ export function createOperationRequests({ db, queue, logger }: RequestDeps) {
         request.userId,
         request.idempotency,
         async (tx) => {
-          await findOwnAgent(tx, request.userId, request.agentId);
-          await lockAgent(tx, request.agentId);
-          const agent = await findOwnAgent(tx, request.userId, request.agentId);
+          if (!(await lockOwnAgent(tx, request.userId, request.agentId))) throw new NotFoundError('agent_not_found', `No agent ${request.agentId}.`);
+          const agent = await tx.agent.findUniqueOrThrow({ where: { id: request.agentId } });
           assertAllowed(agent, request.kind);
           if (request.kind === 'start') await assertBillingInGoodStanding(tx, request.userId);
           const operation =
