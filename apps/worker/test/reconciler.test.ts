@@ -16,21 +16,33 @@ async function until(check: () => Promise<boolean>) {
 }
 
 describe('the reconciler', () => {
-  it('deletes servers and devices tagged as ours that no live agent owns', async () => {
-    const unknownServer = await aServer(h.sim, 'agent-that-never-existed');
-    const unknownDevice = await aDevice(h.sim, 'agent-that-never-existed');
+  it('deletes the servers and devices of destroyed agents, and a second server of a live one', async () => {
     const destroyed = await anAgent(h, { status: 'destroyed', device: true });
     const live = await anAgent(h, { status: 'active', device: true });
+    const duplicate = await aServer(h.sim, live.id, { name: `agent-${live.id}-again` });
 
     const report = await h.workers.engine.reconcile();
 
-    expect(report.orphanServersDeleted.sort()).toEqual([unknownServer, destroyed.serverId].sort());
-    expect(report.orphanDevicesRemoved.sort()).toEqual([unknownDevice, destroyed.deviceId].sort());
-    await until(async () => (await simServer(h.sim, unknownServer)) === undefined);
-    expect(await simServer(h.sim, unknownServer)).toBeUndefined();
+    expect(report.orphanServersDeleted.sort()).toEqual([destroyed.serverId, duplicate].sort());
+    expect(report.orphanDevicesRemoved).toEqual([destroyed.deviceId]);
+    await until(async () => (await simServer(h.sim, duplicate)) === undefined);
+    expect(await simServer(h.sim, duplicate)).toBeUndefined();
+    expect(await simServer(h.sim, destroyed.serverId!)).toBeUndefined();
     expect((await simServer(h.sim, live.serverId!))?.status).toBe('running');
     expect(h.sim.state().devices.map((device) => device.id)).toContain(live.deviceId);
     expect(await h.db.auditEntry.count({ where: { action: 'reconcile.orphan_server_deleted' } })).toBe(2);
+  });
+
+  it('reports, but never deletes, servers and devices of agents this database does not know', async () => {
+    const unknownServer = await aServer(h.sim, 'agent-of-another-deployment');
+    const unknownDevice = await aDevice(h.sim, 'agent-of-another-deployment');
+
+    const report = await h.workers.engine.reconcile();
+
+    expect(report.unknownServers).toEqual([unknownServer]);
+    expect(report.unknownDevices).toEqual([unknownDevice]);
+    expect((await simServer(h.sim, unknownServer))?.status).toBe('running');
+    expect(h.sim.state().devices.map((device) => device.id)).toContain(unknownDevice);
   });
 
   it('makes the database follow a server powered off or on outside the service', async () => {

@@ -141,8 +141,8 @@ export async function simServer(sim: CloudSim, id: number): Promise<SimServer | 
 }
 
 /** Creates a server in the simulator and waits until it runs (or is off, when asked). */
-export async function aServer(sim: CloudSim, agentId: string, options: { off?: boolean } = {}): Promise<number> {
-  const id = await createSimServer(sim, 'test-setup', `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
+export async function aServer(sim: CloudSim, agentId: string, options: { off?: boolean; name?: string } = {}): Promise<number> {
+  const id = await createSimServer(sim, 'test-setup', options.name ?? `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
   await waitFor(() => simServer(sim, id), (s) => s?.status === 'running', 5_000, `server ${id} running`);
   if (options.off) {
     await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer test-setup' } });

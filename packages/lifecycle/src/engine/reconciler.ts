@@ -1,6 +1,8 @@
 // Keeps invariant 4 (the database converges to the cloud): deletes servers and devices
-// tagged as ours that no live agent owns, and corrects agents whose server was powered on
+// of agents that are destroyed or failed, and corrects agents whose server was powered on
 // or off behind our back. Agents with an operation in flight are left to that operation.
+// Servers and devices of agents this database never heard of are reported, not deleted:
+// they may belong to another deployment sharing the project, or this may be the wrong database.
 import type { Agent, AgentInstance, Operation } from '@agent-lifecycle/db';
 import { audit, enqueueOperations, recordOperation } from '../records';
 import type { CloudServer } from '../ports';
@@ -12,6 +14,9 @@ export interface ReconcileReport {
   orphanDevicesRemoved: string[];
   statusCorrected: { agentId: string; from: string; to: string }[];
   resuspended: string[];
+  /** Tagged as ours, but for agents this database does not know: left for an operator. */
+  unknownServers: number[];
+  unknownDevices: string[];
 }
 
 type AgentState = Agent & { instance: AgentInstance | null; operations: { id: string }[] };
@@ -21,7 +26,7 @@ const AGENT_HOSTNAME = /^agent-(.+)$/;
 
 export async function reconcile(deps: EngineDeps): Promise<ReconcileReport> {
   const { db, cloud, tailnet, logger, queue } = deps;
-  const report: ReconcileReport = { orphanServersDeleted: [], orphanDevicesRemoved: [], statusCorrected: [], resuspended: [] };
+  const report: ReconcileReport = { orphanServersDeleted: [], orphanDevicesRemoved: [], statusCorrected: [], resuspended: [], unknownServers: [], unknownDevices: [] };
   const suspends: Operation[] = [];
 
   const servers = await cloud.findServers({ ...MANAGED_BY });
@@ -40,22 +45,29 @@ export async function reconcile(deps: EngineDeps): Promise<ReconcileReport> {
       })
     ).map((agent) => [agent.id, agent]),
   );
-  /** No live agent owns it, and no operation is about to. */
-  const isOrphanOf = (agentId: string | undefined) => {
-    const agent = agentId ? agents.get(agentId) : undefined;
-    return !agent || (GONE.has(agent.status) && agent.operations.length === 0);
+  /** Its agent is gone (destroyed or failed) and no operation is about to touch it. */
+  const isOrphanOf = (agentId: string) => {
+    const agent = agents.get(agentId);
+    return agent !== undefined && GONE.has(agent.status) && agent.operations.length === 0;
   };
+  /** A second server of a settled agent that has its own recorded server (e.g. a duplicated workflow run). */
+  const isExtraServerOf = (agent: AgentState, serverId: number) =>
+    agent.operations.length === 0 && agent.status !== 'provisioning' && agent.instance?.serverId != null && Number(agent.instance.serverId) !== serverId;
 
   for (const server of servers) {
     const agentId = server.labels['agent-id'];
-    if (isOrphanOf(agentId)) {
+    const agent = agentId ? agents.get(agentId) : undefined;
+    if (!agentId || !agent) {
+      report.unknownServers.push(server.id);
+      continue;
+    }
+    if (isOrphanOf(agentId) || isExtraServerOf(agent, server.id)) {
       await cloud.deleteServer(server.id);
-      await db.auditEntry.create({ data: { agentId: agentId && agents.has(agentId) ? agentId : null, source: 'sweeper', action: 'reconcile.orphan_server_deleted', details: { serverId: server.id, name: server.name } } });
+      await db.auditEntry.create({ data: { agentId, source: 'sweeper', action: 'reconcile.orphan_server_deleted', details: { serverId: server.id, name: server.name } } });
       report.orphanServersDeleted.push(server.id);
       continue;
     }
-    const agent = agentId ? agents.get(agentId) : undefined;
-    if (agent && agent.operations.length === 0 && agent.instance?.serverId !== null && Number(agent.instance?.serverId) === server.id) {
+    if (agent.operations.length === 0 && agent.instance?.serverId !== null && Number(agent.instance?.serverId) === server.id) {
       const suspend = await correctDrift(deps, agent, server, report);
       if (suspend) suspends.push(suspend);
     }
@@ -63,13 +75,21 @@ export async function reconcile(deps: EngineDeps): Promise<ReconcileReport> {
 
   for (const device of devices) {
     const agentId = AGENT_HOSTNAME.exec(device.hostname)?.[1];
-    if (!agentId || !isOrphanOf(agentId)) continue;
+    if (!agentId) continue;
+    if (!agents.has(agentId)) {
+      report.unknownDevices.push(device.id);
+      continue;
+    }
+    if (!isOrphanOf(agentId)) continue;
     await tailnet.removeDevice(device.id);
-    await db.auditEntry.create({ data: { agentId: agents.has(agentId) ? agentId : null, source: 'sweeper', action: 'reconcile.orphan_device_removed', details: { deviceId: device.id, hostname: device.hostname } } });
+    await db.auditEntry.create({ data: { agentId, source: 'sweeper', action: 'reconcile.orphan_device_removed', details: { deviceId: device.id, hostname: device.hostname } } });
     report.orphanDevicesRemoved.push(device.id);
   }
 
   await enqueueOperations(queue, logger, suspends);
+  if (report.unknownServers.length + report.unknownDevices.length > 0) {
+    logger.warn({ servers: report.unknownServers, devices: report.unknownDevices }, 'servers or devices tagged as ours belong to agents this database does not know; left for an operator');
+  }
   if (report.orphanServersDeleted.length + report.orphanDevicesRemoved.length + report.statusCorrected.length + report.resuspended.length > 0) {
     logger.info(report, 'reconciled the database with the cloud');
   }
