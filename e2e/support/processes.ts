@@ -1,9 +1,10 @@
 // What the end-to-end tests need to run the product as an operator does: free ports,
 // shell commands with an environment, polling, and checks that no process is left.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runProcess, type ProcessResult } from '@agent-lifecycle/testing';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const exec = promisify(execFile);
@@ -29,23 +30,11 @@ export async function portFree(port: number): Promise<boolean> {
   });
 }
 
-export interface ShellResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type ShellResult = ProcessResult;
 
 /** Runs a command line with bash in the repository root, as a reader of the README would. */
 export function sh(command: string, env: Record<string, string>): Promise<ShellResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess('bash', ['-c', command], { cwd: ROOT, env });
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time is up. */

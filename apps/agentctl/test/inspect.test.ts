@@ -1,7 +1,8 @@
 import { authenticate } from '@agent-lifecycle/lifecycle';
 import { createTestDatabase, testQueuePrefix, type TestDatabase } from '@agent-lifecycle/testing';
 import { aUser, anAgent, anOperation } from './support/builders';
-import { agentctl, cliEnvironment, linesOf, runProcess } from './support/run-cli';
+import { runProcess } from '@agent-lifecycle/testing';
+import { agentctl, cliEnvironment, linesOf, ROOT } from './support/run-cli';
 
 describe('agentctl against a real database', () => {
   let database: TestDatabase;
@@ -58,7 +59,7 @@ describe('agentctl against a real database', () => {
 
       const [table, json] = await Promise.all([
         agentctl(['agent', 'list', '--user', 'fleet@example.com'], env),
-        runProcess('npm', ['run', '-s', 'agentctl', '--', 'agent', 'list', '--user', 'fleet@example.com', '--status', 'active', '--json'], env),
+        runProcess('npm', ['run', '-s', 'agentctl', '--', 'agent', 'list', '--user', 'fleet@example.com', '--status', 'active', '--json'], { cwd: ROOT, env }),
       ]);
       expect(table.code).toBe(0);
       const [header, ...rows] = linesOf(table.stdout);

@@ -1,5 +1,6 @@
 import { runAgentctl } from '../src';
-import { agentctl, cliEnvironment, linesOf, runProcess, ROOT, type CliResult } from './support/run-cli';
+import { runProcess } from '@agent-lifecycle/testing';
+import { agentctl, cliEnvironment, linesOf, ROOT, type CliResult } from './support/run-cli';
 
 // Usage errors never reach a database: these run with none configured. A few go through
 // a real process (exit codes, the bin shim, npm); the rest call the same CLI in-process.
@@ -29,8 +30,8 @@ describe('agentctl usage', () => {
       badStatus: inProcess(['operation', 'list', '--status', 'done']),
       missingId: inProcess(['agent', 'show', '--json']),
       extraArgument: inProcess(['operation', 'show', 'a', 'b']),
-      bin: runProcess(process.execPath, [`${ROOT}/apps/agentctl/bin/agentctl.js`, 'user', '--help'], env),
-      npmRun: runProcess('npm', ['run', '-s', 'agentctl', '--', 'agent', 'list', '--status', 'nope', '--json'], env),
+      bin: runProcess(process.execPath, [`${ROOT}/apps/agentctl/bin/agentctl.js`, 'user', '--help'], { cwd: ROOT, env }),
+      npmRun: runProcess('npm', ['run', '-s', 'agentctl', '--', 'agent', 'list', '--status', 'nope', '--json'], { cwd: ROOT, env }),
     };
     const settled = await Promise.all(Object.entries(runs).map(async ([name, run]) => [name, await run] as const));
     for (const [name, result] of settled) results[name] = result;

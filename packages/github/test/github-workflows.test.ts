@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startCloudSim, type CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import { createGithubWorkflows } from '@agent-lifecycle/github';
+import { eventually, rejectionOf } from '@agent-lifecycle/testing';
 
 const callbackSecret = 'test-callback-secret';
 
@@ -48,25 +49,6 @@ function validSignature({ headers, body }: Callback): boolean {
 async function control(method: string, path: string, body?: unknown): Promise<void> {
   const response = await fetch(`${sim.url}/_sim${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   if (!response.ok) throw new Error(`${method} /_sim${path} answered ${response.status}: ${await response.text()}`);
-}
-
-async function eventually<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function caught(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 let sim: CloudSim;
@@ -114,12 +96,12 @@ describe('createGithubWorkflows against the simulator', () => {
   });
 
   it('fails permanently when GitHub refuses the credentials or the request', async () => {
-    const unauthorized = await caught(workflows({ token: '' }).dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
+    const unauthorized = await rejectionOf(workflows({ token: '' }).dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
     expect(unauthorized).toBeInstanceOf(PermanentError);
     expect(unauthorized.message).toBe('GitHub dispatch of provisioning job job-3 (agent agent-3) failed: unauthorized (Bad credentials)');
 
     await control('POST', '/faults', { rules: [{ path: '/repos/**', status: 422, count: 1 }] });
-    const invalid = await caught(workflows().dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
+    const invalid = await rejectionOf(workflows().dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
     expect(invalid).toBeInstanceOf(PermanentError);
     expect((invalid as PermanentError).code).toBe('validation_failed');
     expect(sim.state().workflowRuns).toEqual([]);
@@ -134,10 +116,10 @@ describe('createGithubWorkflows against the simulator', () => {
     });
     const request = { jobId: 'job-4', agentId: 'agent-4', callbackUrl: receiver.url };
 
-    const unavailable = await caught(workflows().dispatchProvisioning(request));
+    const unavailable = await rejectionOf(workflows().dispatchProvisioning(request));
     expect(unavailable).toBeInstanceOf(RetryableError);
     expect(unavailable).not.toBeInstanceOf(RateLimitedError);
-    const limited = await caught(workflows().dispatchProvisioning(request));
+    const limited = await rejectionOf(workflows().dispatchProvisioning(request));
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect((limited as RateLimitedError).resetAt.getTime()).toBeGreaterThan(Date.now());
 
@@ -148,7 +130,7 @@ describe('createGithubWorkflows against the simulator', () => {
   it('gives up on a hung dispatch after timeoutMs with a retryable timeout', async () => {
     await control('POST', '/faults', { rules: [{ path: '/repos/**', hang: true, count: 1 }] });
     const started = Date.now();
-    const error = await caught(workflows({ timeoutMs: 200 }).dispatchProvisioning({ jobId: 'job-5', agentId: 'agent-5', callbackUrl: receiver.url }));
+    const error = await rejectionOf(workflows({ timeoutMs: 200 }).dispatchProvisioning({ jobId: 'job-5', agentId: 'agent-5', callbackUrl: receiver.url }));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
@@ -158,7 +140,7 @@ describe('createGithubWorkflows against the simulator', () => {
     const closed = await startCloudSim({ port: 0, callbackSecret });
     const apiUrl = closed.url;
     await closed.close();
-    const error = await caught(
+    const error = await rejectionOf(
       createGithubWorkflows({ apiUrl, token: 'ghp_test', repo: 'example/agents', workflow: 'provision-agent.yml' }).dispatchProvisioning({ jobId: 'j', agentId: 'a', callbackUrl: receiver.url }),
     );
     expect(error).toBeInstanceOf(RetryableError);

@@ -14,6 +14,7 @@ import {
   simControl as control,
   simRequestCounts as requestCounts,
   startTestSim as startSim,
+  rejectionOf,
   testQueuePrefix,
   testRedisUrl,
 } from '@agent-lifecycle/testing';
@@ -56,15 +57,6 @@ async function settle(cloud: Cloud, action: CloudAction): Promise<CloudAction> {
 
 async function statusOf(cloud: Cloud, serverId: number, wanted: string): Promise<void> {
   await eventually(async () => ((await cloud.getServer(serverId))?.status === wanted ? true : undefined));
-}
-
-async function caught(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('createHetznerCloud against the simulator', () => {
@@ -147,7 +139,7 @@ describe('createHetznerCloud against the simulator', () => {
     const powerOff = await cloud.powerOff(id);
 
     expect(await cloud.runningActions(id)).toEqual([expect.objectContaining({ id: powerOff.id, command: 'poweroff', status: 'running' })]);
-    const locked = await caught(cloud.powerOn(id));
+    const locked = await rejectionOf(cloud.powerOn(id));
     expect(locked).toBeInstanceOf(RetryableError);
     expect((locked as RetryableError).code).toBe('locked');
     expect(locked.message).toMatch(new RegExp(`^Hetzner poweron of server ${id} failed: locked \\(`));
@@ -160,10 +152,10 @@ describe('createHetznerCloud against the simulator', () => {
     await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
     try {
       const cloud = createHetznerCloud({ token: 'test-token', endpoint: `http://127.0.0.1:${(stranger.address() as AddressInfo).port}/v1` });
-      const error = await caught(cloud.getServer(1));
+      const error = await rejectionOf(cloud.getServer(1));
       expect(error).toBeInstanceOf(PermanentError);
       expect((error as PermanentError).code).toBe('http_404');
-      expect(await caught(cloud.deleteServer(1))).toBeInstanceOf(PermanentError);
+      expect(await rejectionOf(cloud.deleteServer(1))).toBeInstanceOf(PermanentError);
     } finally {
       stranger.closeAllConnections();
       await new Promise((resolve) => stranger.close(resolve));
@@ -172,7 +164,7 @@ describe('createHetznerCloud against the simulator', () => {
 
   it('throws PermanentError not_found for an action that does not exist', async () => {
     const { cloud } = project();
-    const error = await caught(cloud.getAction(123));
+    const error = await rejectionOf(cloud.getAction(123));
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).code).toBe('not_found');
   });
@@ -188,16 +180,16 @@ describe('createHetznerCloud against the simulator', () => {
       ],
     });
 
-    const unavailable = await caught(cloud.getServer(id));
+    const unavailable = await rejectionOf(cloud.getServer(id));
     expect(unavailable).toBeInstanceOf(RetryableError);
     expect((unavailable as RetryableError).code).toBe('unavailable');
     expect(unavailable.message).toBe(`Hetzner get of server ${id} failed: unavailable (injected fault: 503)`);
 
-    const locked = await caught(cloud.shutdown(id));
+    const locked = await rejectionOf(cloud.shutdown(id));
     expect(locked).toBeInstanceOf(RetryableError);
     expect((locked as RetryableError).code).toBe('locked');
 
-    const forbidden = await caught(cloud.powerOff(id));
+    const forbidden = await rejectionOf(cloud.powerOff(id));
     expect(forbidden).toBeInstanceOf(PermanentError);
     expect((forbidden as PermanentError).code).toBe('forbidden');
     for (const error of [unavailable, locked, forbidden]) expect(error.message).not.toContain(token);
@@ -212,7 +204,7 @@ describe('createHetznerCloud against the simulator', () => {
     await control(sim, 'POST', '/faults', { rules: [{ method: 'GET', path: '/v1/servers/*', hang: true, count: 1 }] });
 
     const started = Date.now();
-    const error = await caught(cloud.getServer(id));
+    const error = await rejectionOf(cloud.getServer(id));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
@@ -224,7 +216,7 @@ describe('createHetznerCloud against the simulator', () => {
     await closed.close();
     const cloud = createHetznerCloud({ token: 'test-token', endpoint });
 
-    const error = await caught(cloud.getServer(1));
+    const error = await rejectionOf(cloud.getServer(1));
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('network_error');
     expect(error.message).toContain('ECONNREFUSED');

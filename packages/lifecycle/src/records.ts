@@ -16,7 +16,6 @@ export const JOB_OF_KIND: Record<OperationKind, JobName> = {
 };
 
 export const TERMINAL_OPERATION_STATUSES = ['succeeded', 'failed', 'skipped', 'superseded'] as const;
-export const LIVE_OPERATION_STATUSES = ['queued', 'running'] as const;
 
 /** The producer port: BullMQ in production (packages/jobs' JobQueues). */
 export interface OperationQueue {

@@ -4,7 +4,7 @@ import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import type { Tailnet } from '@agent-lifecycle/lifecycle';
 import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
-import { addSimDevice as addDevice, simControl as control, simRequestCounts as requestCounts, startTestSim as startSim } from '@agent-lifecycle/testing';
+import { addSimDevice as addDevice, rejectionOf, simControl as control, simRequestCounts as requestCounts, startTestSim as startSim } from '@agent-lifecycle/testing';
 
 let sim: CloudSim;
 
@@ -28,15 +28,6 @@ const withOAuth = (clock?: { now(): Date }) =>
 
 async function counts(route: string) {
   return (await requestCounts(sim))[route] ?? { total: 0, byStatus: {} };
-}
-
-async function caught(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('createTailscaleTailnet against the simulator', () => {
@@ -108,7 +99,7 @@ describe('createTailscaleTailnet against the simulator', () => {
 
   it('gives up when a fresh OAuth token is refused too', async () => {
     await control(sim, 'POST', '/faults', { rules: [{ path: '/api/v2/tailnet/*/devices', status: 401, count: 2 }] });
-    const error = await caught(withOAuth().findDevicesByHostname('agent-x'));
+    const error = await rejectionOf(withOAuth().findDevicesByHostname('agent-x'));
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).code).toBe('unauthorized');
     expect((await counts('POST /api/v2/oauth/token')).total).toBe(2);
@@ -116,7 +107,7 @@ describe('createTailscaleTailnet against the simulator', () => {
 
   it('fails permanently when the OAuth client is refused', async () => {
     const tailnet = createTailscaleTailnet({ apiUrl: apiUrl(), tailnet: '-', oauth: { clientId: 'client-1', clientSecret: '' } });
-    const error = await caught(tailnet.findDevicesByHostname('agent-x'));
+    const error = await rejectionOf(tailnet.findDevicesByHostname('agent-x'));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toBe('Tailscale OAuth token request failed: unauthorized (client_id and client_secret are required)');
   });
@@ -132,13 +123,13 @@ describe('createTailscaleTailnet against the simulator', () => {
     });
     const tailnet = withApiKey();
 
-    const unavailable = await caught(tailnet.removeDevice(id));
+    const unavailable = await rejectionOf(tailnet.removeDevice(id));
     expect(unavailable).toBeInstanceOf(RetryableError);
     expect(unavailable.message).toBe(`Tailscale removal of device ${id} failed: server_error (injected fault: 503)`);
-    const limited = await caught(tailnet.removeDevice(id));
+    const limited = await rejectionOf(tailnet.removeDevice(id));
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect((limited as RateLimitedError).resetAt.getTime()).toBeGreaterThan(Date.now());
-    const forbidden = await caught(tailnet.removeDevice(id));
+    const forbidden = await rejectionOf(tailnet.removeDevice(id));
     expect(forbidden).toBeInstanceOf(PermanentError);
     expect((forbidden as PermanentError).code).toBe('forbidden');
 
@@ -148,7 +139,7 @@ describe('createTailscaleTailnet against the simulator', () => {
   it('gives up on a hung request after timeoutMs with a retryable timeout', async () => {
     await control(sim, 'POST', '/faults', { rules: [{ path: '/api/v2/tailnet/*/devices', hang: true, count: 1 }] });
     const started = Date.now();
-    const error = await caught(withApiKey(200).findDevicesByHostname('agent-x'));
+    const error = await rejectionOf(withApiKey(200).findDevicesByHostname('agent-x'));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
@@ -160,7 +151,7 @@ describe('createTailscaleTailnet against the simulator', () => {
     await closed.close();
     const tailnet: Tailnet = createTailscaleTailnet({ apiUrl: url, tailnet: '-', apiKey: 'tskey-api-test' });
 
-    const error = await caught(tailnet.removeDevice('1'));
+    const error = await rejectionOf(tailnet.removeDevice('1'));
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('network_error');
     expect(error.message).toContain('ECONNREFUSED');

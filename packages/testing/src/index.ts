@@ -17,3 +17,5 @@ export {
   eventually,
 } from './sim';
 export type { RequestCounts } from './sim';
+export { rejectionOf, runProcess } from './helpers';
+export type { ProcessResult } from './helpers';

@@ -1,17 +1,12 @@
 // Runs agentctl as operators do, in a child process, against the test's database and
 // queue prefix, and hands back its exit code and both output streams.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { testRedisUrl } from '@agent-lifecycle/testing';
+import { runProcess, testRedisUrl, type ProcessResult } from '@agent-lifecycle/testing';
 
 export const ROOT = path.resolve(__dirname, '../../../..');
 const MAIN = path.join(ROOT, 'apps/agentctl/src/main.ts');
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessResult;
 
 /** The environment of a sandbox operator: every secret set, so nothing comes from .data/. */
 export function cliEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
@@ -27,20 +22,8 @@ export function cliEnvironment(overrides: Record<string, string> = {}): Record<s
   };
 }
 
-export function runProcess(command: string, args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 export function agentctl(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return runProcess(process.execPath, ['--import', 'tsx', MAIN, ...args], env);
+  return runProcess(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env });
 }
 
 /** The non-empty lines of a stream, so "one clear line" can be asserted exactly. */
