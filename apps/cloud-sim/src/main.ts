@@ -2,7 +2,7 @@
 // GITHUB_CALLBACK_SECRET; stops cleanly on SIGINT/SIGTERM.
 import { loadConfigOrExit } from '@agent-lifecycle/config';
 import { createLogger } from '@agent-lifecycle/logger';
-import { startCloudSim } from './start-cloud-sim';
+import { startCloudSim } from '@agent-lifecycle/cloud-sim';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
