@@ -7,7 +7,7 @@
 import { Client, type HcloudAction, type HcloudPage, type HcloudServer } from 'hcloud-js';
 import { isAxiosError } from 'axios';
 import { RateLimitedError, type LifecycleError } from '@agent-lifecycle/errors';
-import type { Cloud, CloudAction, CloudServer, ServerStatus } from '@agent-lifecycle/lifecycle';
+import type { Cloud, CloudAction, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
 import { classifyHetznerError } from './classify-hetzner-error';
 import { createHetznerHttp } from './hetzner-http';
 import type { RateBudget } from './rate-budget';
@@ -55,11 +55,18 @@ function toAction(action: HcloudAction): CloudAction {
   };
 }
 
-/** `k==v,k2==v2`: the servers carrying every one of the labels. */
-function labelSelector(labels: Record<string, string>): string {
+/** `k==v,k2 in (a,b)`: the servers matching every entry. */
+function labelSelector(labels: LabelMatch): string {
   return Object.entries(labels)
-    .map(([key, value]) => `${key}==${value}`)
+    .map(([key, value]) => (typeof value === 'string' ? `${key}==${value}` : `${key} in (${value.join(',')})`))
     .join(',');
+}
+
+/** Hetzner answers at most this many actions a page, and so takes at most this many ids a request. */
+const ACTIONS_PER_REQUEST = 50;
+
+interface ActionWithStart extends HcloudAction {
+  started: string;
 }
 
 /**
@@ -152,6 +159,40 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
 
     async getAction(actionId) {
       return toAction(await request(`get of action ${actionId}`, () => client.actions.get(actionId)));
+    },
+
+    async getActions(actionIds) {
+      const unique = [...new Set(actionIds)];
+      const found: CloudAction[] = [];
+      for (let start = 0; start < unique.length; start += ACTIONS_PER_REQUEST) {
+        const ids = unique.slice(start, start + ACTIONS_PER_REQUEST);
+        const query = new URLSearchParams([...ids.map((id): [string, string] => ['id', String(id)]), ['per_page', String(ACTIONS_PER_REQUEST)]]);
+        const page = await request(`get of ${ids.length} actions`, async () => (await client.axios.get<{ actions: HcloudAction[] }>(`/actions?${query}`)).data);
+        found.push(...page.actions.map(toAction));
+      }
+      return found;
+    },
+
+    async actionsSince(serverId, command, since) {
+      // Hetzner records `started` to the second; newest first, so the pages stop at `since`.
+      const from = Math.floor(since.getTime() / 1000) * 1000;
+      const hetznerCommand = Object.entries(PORT_COMMANDS).find(([, portCommand]) => portCommand === command)?.[0] ?? command;
+      const found: ActionWithStart[] = [];
+      for (let page = 1; ; page++) {
+        const query = new URLSearchParams({ sort: 'started:desc', page: String(page), per_page: String(PAGE_SIZE) });
+        const answer = await request<{ actions: ActionWithStart[]; meta?: { pagination?: { next_page?: number | null } } } | null>(
+          `list of actions of server ${serverId} (page ${page})`,
+          async () => (await client.axios.get(`/servers/${serverId}/actions?${query}`)).data,
+          // A server that is gone has nothing left to adopt.
+          () => null,
+        );
+        if (answer === null) return [];
+        const recent = answer.actions.filter((action) => Date.parse(action.started) >= from);
+        found.push(...recent.filter((action) => action.command === hetznerCommand));
+        const next = answer.meta?.pagination?.next_page;
+        if (recent.length < answer.actions.length || !next || next <= page) break;
+      }
+      return found.sort((a, b) => Date.parse(a.started) - Date.parse(b.started) || a.id - b.id).map(toAction);
     },
 
     async runningActions(serverId) {

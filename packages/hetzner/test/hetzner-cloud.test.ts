@@ -146,6 +146,43 @@ describe('createHetznerCloud against the simulator', () => {
     expect(await cloud.runningActions(424242)).toEqual([]);
   });
 
+  it('reads many actions in one request per 50 ids', async () => {
+    const { token, cloud } = project();
+    const ids = [await createServer(sim, token, 'agent-a1'), await createServer(sim, token, 'agent-a2')];
+    for (const id of ids) await statusOf(cloud, id, 'running');
+    const actions = [await cloud.shutdown(ids[0]!), await cloud.powerOff(ids[1]!)];
+    const before = await requestCounts(sim);
+    const read = await cloud.getActions([...actions.map((action) => action.id), actions[0]!.id, 999_999_999_999]);
+    expect(read.map((action) => action.id).sort()).toEqual(actions.map((action) => action.id).sort());
+    expect(read.map((action) => action.command).sort()).toEqual(['poweroff', 'shutdown']);
+    const after = await requestCounts(sim);
+    expect((after['GET /v1/actions']?.total ?? 0) - (before['GET /v1/actions']?.total ?? 0)).toBe(1);
+    expect(await cloud.getActions([])).toEqual([]);
+  });
+
+  it('finds the actions of one command a server ran since a moment, finished or not', async () => {
+    const { token, cloud } = project();
+    const id = await createServer(sim, token, 'agent-adopt');
+    await statusOf(cloud, id, 'running');
+    // Hetzner's `started` has whole seconds: begin on the next one, after the create's own start_server.
+    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 5));
+    const since = new Date();
+    const shutdown = await settle(cloud, await cloud.shutdown(id));
+    await statusOf(cloud, id, 'off');
+    const powerOn = await settle(cloud, await cloud.powerOn(id));
+    expect(await cloud.actionsSince(id, 'shutdown', since)).toEqual([expect.objectContaining({ id: shutdown.id, command: 'shutdown', status: 'success' })]);
+    expect(await cloud.actionsSince(id, 'poweron', since)).toEqual([expect.objectContaining({ id: powerOn.id, command: 'poweron' })]);
+    expect(await cloud.actionsSince(id, 'poweron', new Date(Date.now() + 5_000))).toEqual([]);
+    expect(await cloud.actionsSince(424242, 'poweron', since)).toEqual([]);
+  });
+
+  it('finds servers whose label takes any of several values', async () => {
+    const { token, cloud } = project();
+    for (const agent of ['x1', 'x2', 'x3']) await createServer(sim, token, `agent-${agent}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agent });
+    const found = await cloud.findServers({ 'managed-by': 'agent-lifecycle', 'agent-id': ['x1', 'x3', 'nobody'] });
+    expect(found.map((server) => server.labels['agent-id']).sort()).toEqual(['x1', 'x3']);
+  });
+
   it('does not mistake a 404 from something that is not Hetzner for a deleted server', async () => {
     // A misconfigured endpoint: some web server answering every path with its own 404 page.
     const stranger = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));

@@ -31,12 +31,18 @@ export interface CloudAction {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * Which servers to list, by label: a string value must be equal (`k==v`), a list of values
+ * means any one of them (`k in (a,b)`). Every entry must hold.
+ */
+export type LabelMatch = Record<string, string | readonly string[]>;
+
 /** Hetzner Cloud, as the lifecycle uses it. Errors are @agent-lifecycle/errors classes. */
 export interface Cloud {
   /** The server, or null when it does not exist (any more). */
   getServer(serverId: number): Promise<CloudServer | null>;
-  /** Servers carrying every one of the given labels. */
-  findServers(labels: Record<string, string>): Promise<CloudServer[]>;
+  /** Servers matching every entry of `labels`, all pages. */
+  findServers(labels: LabelMatch): Promise<CloudServer[]>;
   /** ACPI shutdown: the guest may ignore it. */
   shutdown(serverId: number): Promise<CloudAction>;
   powerOff(serverId: number): Promise<CloudAction>;
@@ -44,8 +50,19 @@ export interface Cloud {
   /** Deletes the server; null when it was already gone. */
   deleteServer(serverId: number): Promise<CloudAction | null>;
   getAction(actionId: number): Promise<CloudAction>;
+  /**
+   * Many actions in as few requests as Hetzner allows (`GET /actions?id=…&id=…`, up to 50
+   * ids a request). Ids Hetzner does not know are missing from the answer.
+   */
+  getActions(actionIds: readonly number[]): Promise<CloudAction[]>;
   /** Actions still running on a server (to adopt one a crashed worker issued). */
   runningActions(serverId: number): Promise<CloudAction[]>;
+  /**
+   * Actions of `command` on the server that started at or after `since` (to the second, as
+   * Hetzner records it), in any status, oldest first: what a worker that died between
+   * sending a command and recording its id left behind. A server that is gone has none.
+   */
+  actionsSince(serverId: number, command: CloudActionCommand, since: Date): Promise<CloudAction[]>;
 }
 
 export interface TailnetDevice {
