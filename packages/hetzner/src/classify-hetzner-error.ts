@@ -16,6 +16,11 @@ const RETRYABLE_CODES = new Set([
   'resource_unavailable',
 ]);
 
+/** Whether a Hetzner error code (of an answer or of a failed action) describes a passing condition. */
+export function isRetryableCode(code: string): boolean {
+  return RETRYABLE_CODES.has(code);
+}
+
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 /** axios codes that mean our request itself is wrong: sending it again cannot help. */
 const CLIENT_BUG_CODES = new Set(['ERR_BAD_OPTION', 'ERR_BAD_OPTION_VALUE', 'ERR_INVALID_URL', 'ERR_NOT_SUPPORT', 'ERR_DEPRECATED']);

@@ -8,7 +8,7 @@ import { Client, type HcloudAction, type HcloudPage, type HcloudServer } from 'h
 import { isAxiosError } from 'axios';
 import { RateLimitedError, type LifecycleError } from '@agent-lifecycle/errors';
 import type { Cloud, CloudAction, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
-import { classifyHetznerError } from './classify-hetzner-error';
+import { classifyHetznerError, isRetryableCode } from './classify-hetzner-error';
 import { createHetznerHttp } from './hetzner-http';
 import type { RateBudget } from './rate-budget';
 
@@ -51,7 +51,7 @@ function toAction(action: HcloudAction): CloudAction {
     command: PORT_COMMANDS[action.command] ?? action.command,
     status: action.status,
     progress: action.progress,
-    error: action.error ? { code: action.error.code, message: action.error.message } : null,
+    error: action.error ? { code: action.error.code, message: action.error.message, retryable: isRetryableCode(action.error.code) } : null,
   };
 }
 

@@ -28,7 +28,8 @@ export interface CloudAction {
   command: CloudActionCommand;
   status: 'running' | 'success' | 'error';
   progress: number;
-  error: { code: string; message: string } | null;
+  /** Why an action ended in `error`; `retryable` says whether sending the command again may succeed. */
+  error: { code: string; message: string; retryable: boolean } | null;
 }
 
 /**
