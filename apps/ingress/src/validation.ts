@@ -18,12 +18,5 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what = 'requ
   throw new InvalidInputError('validation_failed', `The ${what} is invalid.`, problems);
 }
 
-/** A string PostgreSQL can store: no NUL character, at most `max` characters. */
-export const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((value) => !value.includes('\u0000'), { message: 'must not contain NUL characters' });
-
 /** Ids we issue (cuid) and the ones Stripe and the workflow send: short, URL-safe. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -119,16 +119,16 @@ describe('billing suspend and resume', () => {
     const customer = `cus_${Date.now()}`;
     const running = await anAgent(h, { status: 'active', stripeCustomerId: customer });
     const paused = await anAgent(h, { status: 'paused', userId: running.userId });
-    const created = Math.floor(Date.now() / 1000);
-    const invoice = { customer, subscription: `sub_${customer}` };
+    const occurredAt = new Date();
+    const invoice = { customerId: customer, subscriptionId: `sub_${customer}`, quantity: null };
 
-    const failed = await h.billing.applyStripeEvent({ id: `evt_f_${customer}`, type: 'invoice.payment_failed', created, data: { object: invoice } });
+    const failed = await h.billing.applyBillingEvent({ kind: 'payment_failed', eventId: `evt_f_${customer}`, occurredAt, ...invoice });
     expect(failed.operations.map((op) => [op.agentId, op.kind])).toEqual([[running.id, 'suspend']]);
     await waitForOperation(h.db, failed.operations[0]!.id);
     expect(await h.db.agent.findUniqueOrThrow({ where: { id: running.id } })).toMatchObject({ status: 'suspended', suspendedBy: 'billing' });
     expect((await simServer(h.sim, running.serverId!))?.status).toBe('off');
 
-    const paid = await h.billing.applyStripeEvent({ id: `evt_p_${customer}`, type: 'invoice.paid', created: created + 1, data: { object: invoice } });
+    const paid = await h.billing.applyBillingEvent({ kind: 'paid', eventId: `evt_p_${customer}`, occurredAt: new Date(occurredAt.getTime() + 1000), ...invoice });
     expect(paid.operations.map((op) => [op.agentId, op.kind])).toEqual([[running.id, 'resume']]);
     await waitForOperation(h.db, paid.operations[0]!.id);
     expect(await h.db.agent.findUniqueOrThrow({ where: { id: running.id } })).toMatchObject({ status: 'active', suspendedBy: null });

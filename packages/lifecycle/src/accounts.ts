@@ -2,7 +2,7 @@
 // presented token is found by that hash (an index lookup, no secret compared in JS).
 import { createHash, randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@agent-lifecycle/errors';
-import { isUniqueViolation, type Db, type User } from '@agent-lifecycle/db';
+import { findUserByEmail, findUserByTokenHash, insertApiToken, insertUser, isUniqueViolation, type Db, type User } from '@agent-lifecycle/db';
 
 const TOKEN_PREFIX = 'al_';
 
@@ -16,13 +16,13 @@ function newToken(): string {
 
 export async function issueToken(db: Db, userId: string): Promise<string> {
   const token = newToken();
-  await db.apiToken.create({ data: { userId, tokenHash: hashToken(token), prefix: token.slice(0, 8) } });
+  await insertApiToken(db, { userId, tokenHash: hashToken(token), prefix: token.slice(0, 8) });
   return token;
 }
 
 export async function createUser(db: Db, input: { email: string; stripeCustomerId?: string }): Promise<{ user: User; token: string }> {
   try {
-    const user = await db.user.create({ data: { email: input.email.toLowerCase(), stripeCustomerId: input.stripeCustomerId ?? null } });
+    const user = await insertUser(db, { email: input.email.toLowerCase(), stripeCustomerId: input.stripeCustomerId ?? null });
     return { user, token: await issueToken(db, user.id) };
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError('user_exists', `A user with that email or Stripe customer already exists.`);
@@ -31,7 +31,7 @@ export async function createUser(db: Db, input: { email: string; stripeCustomerI
 }
 
 export async function issueTokenByEmail(db: Db, email: string): Promise<{ user: User; token: string }> {
-  const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
+  const user = await findUserByEmail(db, email.toLowerCase());
   if (!user) throw new NotFoundError('user_not_found', `No user with email ${email}.`);
   return { user, token: await issueToken(db, user.id) };
 }
@@ -39,7 +39,5 @@ export async function issueTokenByEmail(db: Db, email: string): Promise<{ user: 
 /** The user a bearer token belongs to, or null for an unknown or revoked token. */
 export async function authenticate(db: Db, token: string): Promise<User | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
-  const found = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!found || found.revokedAt) return null;
-  return found.user;
+  return findUserByTokenHash(db, hashToken(token));
 }

@@ -1,8 +1,13 @@
-// The writes every use case shares: locking an agent row, recording an operation with
-// its audit entry, and handing an operation to its queue once the transaction committed.
-import type { DbTransaction, Operation, OperationKind, OperationSource, Prisma } from '@agent-lifecycle/db';
+// What every use case shares about handing work on: which job carries out each kind of
+// operation, the producer port, and enqueueing committed operations within a short bound.
+// Recording operations and their audit entries lives in packages/db (re-exported here for
+// the engine, which records inside its own Prisma transactions).
+import { enqueueWithinBound, type AcceptDeps, type OperationKind } from '@agent-lifecycle/db';
 import type { JobName } from '@agent-lifecycle/jobs';
 import type { Logger } from '@agent-lifecycle/logger';
+
+export { audit, recordOperation, TERMINAL_OPERATION_STATUSES } from '@agent-lifecycle/db';
+export type { AuditInput, NewOperation } from '@agent-lifecycle/db';
 
 /** The job that carries out each kind of operation. */
 export const JOB_OF_KIND: Record<OperationKind, JobName> = {
@@ -15,8 +20,6 @@ export const JOB_OF_KIND: Record<OperationKind, JobName> = {
   rollback: 'provisioning.rollback',
 };
 
-export const TERMINAL_OPERATION_STATUSES = ['succeeded', 'failed', 'skipped', 'superseded'] as const;
-
 /** The producer port: BullMQ in production (packages/jobs' JobQueues). */
 export interface OperationQueue {
   enqueue(name: JobName, operationId: string, options?: { delayMs?: number }): Promise<void>;
@@ -26,69 +29,15 @@ export interface OperationQueue {
   requeue(name: JobName, operationId: string): Promise<void>;
 }
 
-/** Serialises every change to one agent: concurrent requests queue on the row lock. */
-export async function lockAgent(tx: DbTransaction, agentId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM "Agent" WHERE id = ${agentId} FOR UPDATE`;
-}
-
-/** Locks the user's agent; false when the user has no such agent. */
-export async function lockOwnAgent(tx: DbTransaction, userId: string, agentId: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Agent" WHERE id = ${agentId} AND "userId" = ${userId} FOR UPDATE`;
-  return rows.length === 1;
-}
-
-export interface AuditInput {
-  agentId?: string | null;
-  operationId?: string | null;
-  source: OperationSource;
-  actor?: string | null;
-  action: string;
-  fromStatus?: string | null;
-  toStatus?: string | null;
-  details?: Prisma.InputJsonValue;
-}
-
-export async function audit(tx: DbTransaction, entry: AuditInput): Promise<void> {
-  await tx.auditEntry.create({ data: entry });
-}
-
-export interface NewOperation {
-  agentId: string;
-  kind: OperationKind;
-  source: OperationSource;
-  sourceRef?: string | null;
-  actor?: string | null;
-  requestedById?: string | null;
-  idempotencyKey?: string | null;
-  requestHash?: string | null;
-  provisioningJobId?: string | null;
-}
-
-/** Creates a queued operation and its audit entry inside the caller's transaction. */
-export async function recordOperation(tx: DbTransaction, input: NewOperation): Promise<Operation> {
-  const { actor, ...data } = input;
-  const operation = await tx.operation.create({ data });
-  await audit(tx, {
-    agentId: input.agentId,
-    operationId: operation.id,
-    source: input.source,
-    actor: actor ?? null,
-    action: `operation.${input.kind}.accepted`,
-    details: input.sourceRef ? { sourceRef: input.sourceRef } : undefined,
-  });
-  return operation;
+/** How the accept helper hands committed operations to their queues. */
+export function acceptDeps(queue: OperationQueue, logger: Logger): AcceptDeps {
+  return { enqueue: (operation) => queue.enqueue(JOB_OF_KIND[operation.kind], operation.id), log: logger };
 }
 
 /**
- * Enqueues operations after their transaction committed. A failed enqueue is logged and
- * left to the sweeper, which re-enqueues operations still `queued` with no live job.
+ * Enqueues operations after their transaction committed, within the short bound. A failed or
+ * late enqueue is logged and left to the sweeper, which re-enqueues operations still `queued`.
  */
-export async function enqueueOperations(queue: OperationQueue, logger: Logger, operations: Pick<Operation, 'id' | 'kind'>[]): Promise<void> {
-  for (const operation of operations) {
-    try {
-      await queue.enqueue(JOB_OF_KIND[operation.kind], operation.id);
-    } catch (error) {
-      logger.warn({ operationId: operation.id, err: error }, 'enqueue failed after commit; the sweeper will re-enqueue it');
-    }
-  }
+export async function enqueueOperations(queue: OperationQueue, logger: Logger, operations: readonly { id: string; kind: OperationKind }[]): Promise<void> {
+  await enqueueWithinBound(acceptDeps(queue, logger), operations);
 }

@@ -1,6 +1,6 @@
 // How agents and operations are shown to users and operators (API and CLI): plain JSON,
 // ids as strings, server ids as numbers, dates as ISO strings.
-import type { Agent, AgentInstance, Db, Operation, OperationStep } from '@agent-lifecycle/db';
+import { findAgent, type Db, type InstanceRecord, type OperationRecord, type StepRecord } from '@agent-lifecycle/db';
 
 export interface OperationView {
   id: string;
@@ -25,9 +25,25 @@ export interface AgentView {
   operations?: OperationView[];
 }
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+/** The fields a view shows (a Prisma row or a packages/db record both have them). */
+type OperationFields = Pick<OperationRecord, 'id' | 'agentId' | 'kind' | 'source' | 'status' | 'attempts' | 'error' | 'createdAt' | 'finishedAt'>;
+type StepFields = Omit<StepRecord, 'hetznerActionId'> & { hetznerActionId: number | bigint | string | null };
+type InstanceFields = Omit<InstanceRecord, 'serverId'> & { serverId: number | bigint | string | null };
 
-export function operationView(operation: Operation & { steps?: OperationStep[] }): OperationView {
+interface AgentFields {
+  id: string;
+  name: string;
+  status: string;
+  suspendedBy: string | null;
+  createdAt: Date;
+  instance?: InstanceFields | null;
+  operations?: OperationFields[];
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const numberOrNull = (value: number | bigint | string | null) => (value === null ? null : Number(value));
+
+export function operationView(operation: OperationFields & { steps?: StepFields[] }): OperationView {
   return {
     id: operation.id,
     agentId: operation.agentId,
@@ -43,7 +59,7 @@ export function operationView(operation: Operation & { steps?: OperationStep[] }
           steps: operation.steps.map((step) => ({
             name: step.name,
             status: step.status,
-            hetznerActionId: step.hetznerActionId === null ? null : Number(step.hetznerActionId),
+            hetznerActionId: numberOrNull(step.hetznerActionId),
             detail: step.detail,
             startedAt: step.startedAt.toISOString(),
             finishedAt: iso(step.finishedAt),
@@ -53,7 +69,7 @@ export function operationView(operation: Operation & { steps?: OperationStep[] }
   };
 }
 
-export function agentView(agent: Agent & { instance?: AgentInstance | null; operations?: Operation[] }): AgentView {
+export function agentView(agent: AgentFields): AgentView {
   const instance = agent.instance ?? null;
   return {
     id: agent.id,
@@ -62,7 +78,7 @@ export function agentView(agent: Agent & { instance?: AgentInstance | null; oper
     suspendedBy: agent.suspendedBy,
     createdAt: agent.createdAt.toISOString(),
     instance: instance && {
-      serverId: instance.serverId === null ? null : Number(instance.serverId),
+      serverId: numberOrNull(instance.serverId),
       tailscaleDeviceId: instance.tailscaleDeviceId,
       tailscaleHostname: instance.tailscaleHostname,
       ipv4: instance.ipv4,
@@ -72,11 +88,8 @@ export function agentView(agent: Agent & { instance?: AgentInstance | null; oper
   };
 }
 
-/** An agent with its instance and most recent operations, or null. */
+/** An agent with its instance and most recent operations (a user's own when `userId` is given), or null. */
 export async function loadAgentDetail(db: Db, agentId: string, where: { userId?: string } = {}, recent = 10): Promise<AgentView | null> {
-  const agent = await db.agent.findFirst({
-    where: { id: agentId, ...where },
-    include: { instance: true, operations: { orderBy: { createdAt: 'desc' }, take: recent } },
-  });
+  const agent = await findAgent(db, agentId, { userId: where.userId, recentOperations: recent });
   return agent && agentView(agent);
 }

@@ -1,25 +1,14 @@
 // The provisioning workflow's callback: signature and replay window first (401), then
 // the delivery id and the body (400); a valid delivery is applied at most once and
 // answered 200 `{received: true}`, also when it is a duplicate or stale.
+import { provisioningCallbackSchema } from '@agent-lifecycle/contracts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpError } from '../errors';
 import { rawBody, rawBodyOf } from '../middleware/body-parsing';
 import { verifyCallbackSignature } from '../webhooks/callback-signature';
-import { ID_PATTERN, parseInput, text } from '../validation';
+import { parseInput } from '../validation';
 import type { RouteDeps } from './route-deps';
-
-/** Unknown fields are dropped, so the workflow can report more without breaking us. */
-const callbackBody = z.object({
-  job_id: z.string().regex(ID_PATTERN, 'must be a provisioning job id'),
-  status: z.enum(['running', 'completed', 'failed']),
-  step: text(64).optional(),
-  server_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  tailscale_device_id: text(128).optional(),
-  tailscale_hostname: text(253).optional(),
-  ipv4: z.ipv4().optional(),
-  error: text(2_000).optional(),
-});
 
 const deliveryId = z.string({ error: 'is required' }).regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters');
 
@@ -40,7 +29,7 @@ export function githubWebhookRouter({ config, useCases, metrics, webhookBodyLimi
     } catch {
       throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
     }
-    const callback = parseInput(callbackBody, json, 'callback body');
+    const callback = parseInput(provisioningCallbackSchema, json, 'callback body');
     const result = await useCases(req).callbacks.applyProvisioningCallback(delivery, callback);
     metrics.webhookEvent('github', result.outcome);
     metrics.operationsCreated(result.operations);

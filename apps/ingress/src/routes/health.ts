@@ -1,6 +1,6 @@
 // Liveness (`/healthz`: the process answers) and readiness (`/readyz`: Redis answers PING
 // and PostgreSQL `SELECT 1`, each within a short timeout); 503 names what is down.
-import type { Db } from '@agent-lifecycle/db';
+import { pingDatabase, type Db } from '@agent-lifecycle/db';
 import type { Logger } from '@agent-lifecycle/logger';
 import { Router } from 'express';
 
@@ -38,7 +38,7 @@ export function healthRouter({ db, redis, timeoutMs = READINESS_TIMEOUT_MS }: { 
   router.get('/readyz', async (req, res) => {
     const [redisCheck, postgresCheck] = await Promise.all([
       check('redis', () => redis.ping(), req.log, timeoutMs),
-      check('postgres', () => db.$queryRaw`SELECT 1`, req.log, timeoutMs),
+      check('postgres', () => pingDatabase(db), req.log, timeoutMs),
     ]);
     const checks = { redis: redisCheck, postgres: postgresCheck };
     const ready = redisCheck === 'ok' && postgresCheck === 'ok';

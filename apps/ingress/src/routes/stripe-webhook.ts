@@ -1,13 +1,15 @@
 // Stripe's webhook: the `Stripe-Signature` is verified over the raw body (300 s
-// tolerance) before anything is read; a verified event goes to billing, which applies it
-// at most once and in `created` order. Ignored types, duplicates, stale events and
-// unknown customers are all answered 200 `{received: true}` so Stripe stops retrying.
+// tolerance) before anything is read; a verified event is translated into a billing event
+// and goes to billing, which applies it at most once and in `created` order. Ignored types,
+// duplicates, stale events and unknown customers are all answered 200 `{received: true}` so
+// Stripe stops retrying.
 import { Router } from 'express';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { HttpError } from '../errors';
 import { rawBody, rawBodyOf } from '../middleware/body-parsing';
 import { findNulCharacter } from '../webhooks/nul-characters';
+import { billingEventOf } from '../webhooks/stripe-billing-event';
 import { parseInput } from '../validation';
 import type { RouteDeps } from './route-deps';
 
@@ -49,7 +51,14 @@ export function stripeWebhookRouter({ config, useCases, metrics, webhookBodyLimi
     }
     const event = parseInput(stripeEvent, verified, 'Stripe event');
     if (findNulCharacter(event.data.object)) throw new HttpError(400, 'invalid_event', 'The Stripe event contains NUL characters.');
-    const result = await useCases(req).billing.applyStripeEvent(event);
+    const billingEvent = billingEventOf(event);
+    if (typeof billingEvent === 'string') {
+      req.log.debug({ stripeEventId: event.id, type: event.type, outcome: billingEvent }, 'Stripe event is not a billing event');
+      metrics.webhookEvent('stripe', billingEvent);
+      res.status(200).json({ received: true });
+      return;
+    }
+    const result = await useCases(req).billing.applyBillingEvent(billingEvent);
     metrics.webhookEvent('stripe', result.outcome);
     metrics.operationsCreated(result.operations);
     res.status(200).json({ received: true });

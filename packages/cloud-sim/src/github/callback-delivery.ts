@@ -3,20 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { ProvisioningCallback } from '@agent-lifecycle/contracts';
 import { ClockHalted, type Clock } from '../clock';
 import type { SimLogger } from '../logger';
 import { signCallback } from './callback-signing';
 
-export interface CallbackPayload {
-  job_id: string;
-  status: 'running' | 'completed' | 'failed';
-  step?: string;
-  server_id?: number;
-  tailscale_device_id?: string;
-  tailscale_hostname?: string;
-  ipv4?: string;
-  error?: string;
-}
+/** The callback body, as the ingress validates it (one schema in @agent-lifecycle/contracts). */
+export type CallbackPayload = ProvisioningCallback;
 
 export interface CallbackRecord {
   deliveryId: string;

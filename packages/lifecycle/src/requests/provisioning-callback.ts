@@ -1,93 +1,72 @@
 // What the provisioning workflow's callbacks do: `running` records progress, `completed`
 // stores the server, device and IP and makes the agent active, `failed` fails the job and
 // starts the rollback that deletes whatever the run left behind. Status only moves forward.
-import { isUniqueViolation, type Db, type DbTransaction, type Operation, type ProvisioningJob, type ProvisioningJobStatus } from '@agent-lifecycle/db';
+import type { ProvisioningCallback } from '@agent-lifecycle/contracts';
+import { accept, readCallbackFacts, recordCallback, type AuditInput, type CallbackEffects, type CallbackFacts, type Db, type OperationRecord, type ProvisioningJobStatus } from '@agent-lifecycle/db';
 import type { Logger } from '@agent-lifecycle/logger';
-import { audit, enqueueOperations, recordOperation, type OperationQueue } from '../records';
+import { acceptDeps, type OperationQueue } from '../records';
 
-export interface ProvisioningCallback {
-  job_id: string;
-  status: 'running' | 'completed' | 'failed';
-  step?: string;
-  server_id?: number;
-  tailscale_device_id?: string;
-  tailscale_hostname?: string;
-  ipv4?: string;
-  error?: string;
-}
+export type { ProvisioningCallback } from '@agent-lifecycle/contracts';
 
 export type CallbackOutcome = 'applied' | 'duplicate' | 'unknown_job' | 'stale';
 
 const RANK: Record<ProvisioningJobStatus, number> = { queued: 0, dispatched: 1, running: 2, completed: 3, failed: 3, rolled_back: 4 };
 
-export function createProvisioningCallbacks({ db, queue, logger }: { db: Db; queue: OperationQueue; logger: Logger }) {
-  async function finishProvisionOperation(tx: DbTransaction, job: ProvisioningJob, status: 'succeeded' | 'failed', error?: string): Promise<void> {
-    const operations = await tx.operation.findMany({ where: { provisioningJobId: job.id, kind: 'provision', status: { in: ['queued', 'running'] } } });
-    for (const operation of operations) {
-      await tx.operation.update({ where: { id: operation.id }, data: { status, error: error ?? null, finishedAt: new Date() } });
-      await audit(tx, { agentId: job.agentId, operationId: operation.id, source: 'github', action: `operation.provision.${status}`, details: error ? { error } : undefined });
-    }
-  }
+/** What the callback changes, or why it changes nothing. */
+function decide(deliveryId: string, callback: ProvisioningCallback, facts: CallbackFacts): { outcome: CallbackOutcome; effects?: CallbackEffects } {
+  const { job, agent } = facts;
+  if (!job || !agent) return { outcome: 'unknown_job' };
+  const progressOnly = callback.status === 'running' && job.status === 'running';
+  if (RANK[callback.status] <= RANK[job.status] && !progressOnly) return { outcome: 'stale' };
 
-  async function completed(tx: DbTransaction, job: ProvisioningJob, callback: ProvisioningCallback): Promise<void> {
-    const instance = {
-      serverId: callback.server_id !== undefined ? BigInt(callback.server_id) : null,
+  const step = callback.step ?? job.step;
+  const audits: AuditInput[] = [
+    { agentId: job.agentId, source: 'github', action: `provisioning.${callback.status}`, fromStatus: job.status, toStatus: callback.status, details: { jobId: job.id, step: callback.step ?? null } },
+  ];
+  const effects: CallbackEffects = {
+    job,
+    agent,
+    progress: { status: callback.status, step, error: callback.status === 'failed' ? (callback.error ?? 'failed') : null, finished: callback.status !== 'running' },
+    audits,
+  };
+  if (callback.status === 'completed') {
+    effects.instance = {
+      serverId: callback.server_id ?? null,
       tailscaleDeviceId: callback.tailscale_device_id ?? null,
       tailscaleHostname: callback.tailscale_hostname ?? null,
       ipv4: callback.ipv4 ?? null,
-      status: 'running' as const,
     };
-    await tx.agentInstance.upsert({ where: { agentId: job.agentId }, create: { agentId: job.agentId, ...instance }, update: instance });
-    const agent = await tx.agent.findUniqueOrThrow({ where: { id: job.agentId } });
     // A destroy requested while provisioning keeps the agent `destroying`; it now knows what to delete.
     if (agent.status === 'provisioning') {
-      await tx.agent.update({ where: { id: agent.id }, data: { status: 'active' } });
-      await audit(tx, { agentId: agent.id, source: 'github', action: 'agent.status', fromStatus: 'provisioning', toStatus: 'active' });
+      effects.agentStatus = 'active';
+      audits.push({ agentId: agent.id, source: 'github', action: 'agent.status', fromStatus: 'provisioning', toStatus: 'active' });
     }
-    await finishProvisionOperation(tx, job, 'succeeded');
+    effects.provisionEnds = { status: 'succeeded', error: null };
   }
+  if (callback.status === 'failed') {
+    effects.provisionEnds = { status: 'failed', error: `provisioning failed at ${callback.step ?? 'an unknown step'}: ${callback.error ?? 'no reason given'}` };
+    effects.rollback = { agentId: job.agentId, kind: 'rollback', source: 'github', sourceRef: deliveryId, provisioningJobId: job.id };
+  }
+  return { outcome: 'applied', effects };
+}
 
-  async function failed(tx: DbTransaction, job: ProvisioningJob, callback: ProvisioningCallback, deliveryId: string): Promise<Operation> {
-    const error = `provisioning failed at ${callback.step ?? 'an unknown step'}: ${callback.error ?? 'no reason given'}`;
-    await finishProvisionOperation(tx, job, 'failed', error);
-    return recordOperation(tx, { agentId: job.agentId, kind: 'rollback', source: 'github', sourceRef: deliveryId, provisioningJobId: job.id });
-  }
+export function createProvisioningCallbacks({ db, queue, logger }: { db: Db; queue: OperationQueue; logger: Logger }) {
+  const deps = acceptDeps(queue, logger);
 
   return {
     /** Applies a verified callback delivery at most once. */
-    async applyProvisioningCallback(deliveryId: string, callback: ProvisioningCallback): Promise<{ outcome: CallbackOutcome; operations: Operation[] }> {
+    async applyProvisioningCallback(deliveryId: string, callback: ProvisioningCallback): Promise<{ outcome: CallbackOutcome; operations: OperationRecord[] }> {
       const log = logger.child({ deliveryId, provisioningJobId: callback.job_id, status: callback.status });
-      let result: { outcome: CallbackOutcome; operations: Operation[] };
-      try {
-        result = await db.$transaction(async (tx) => {
-          await tx.webhookEvent.create({ data: { provider: 'github', eventId: deliveryId, type: `provisioning.${callback.status}` } });
-          const job = await tx.provisioningJob.findUnique({ where: { id: callback.job_id } });
-          if (!job) return { outcome: 'unknown_job' as const, operations: [] };
-          await tx.$queryRaw`SELECT id FROM "ProvisioningJob" WHERE id = ${job.id} FOR UPDATE`;
-          const current = await tx.provisioningJob.findUniqueOrThrow({ where: { id: job.id } });
-          const progressOnly = callback.status === 'running' && current.status === 'running';
-          if (RANK[callback.status] <= RANK[current.status] && !progressOnly) return { outcome: 'stale' as const, operations: [] };
-          await tx.provisioningJob.update({
-            where: { id: job.id },
-            data: {
-              status: callback.status,
-              step: callback.step ?? current.step,
-              error: callback.status === 'failed' ? (callback.error ?? 'failed') : null,
-              finishedAt: callback.status === 'running' ? null : new Date(),
-            },
-          });
-          await audit(tx, { agentId: job.agentId, source: 'github', action: `provisioning.${callback.status}`, fromStatus: current.status, toStatus: callback.status, details: { jobId: job.id, step: callback.step ?? null } });
-          if (callback.status === 'completed') await completed(tx, current, callback);
-          const operations = callback.status === 'failed' ? [await failed(tx, current, callback, deliveryId)] : [];
-          return { outcome: 'applied' as const, operations };
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) return { outcome: 'duplicate', operations: [] };
-        throw error;
-      }
+      const result = await accept(deps, async () => {
+        const facts = await readCallbackFacts(db, { deliveryId, jobId: callback.job_id });
+        if (facts.applied) return { value: { outcome: 'duplicate' as const, operations: [] }, enqueue: [] };
+        const decision = decide(deliveryId, callback, facts);
+        const written = await recordCallback(db, { delivery: { provider: 'github', eventId: deliveryId, type: `provisioning.${callback.status}` }, effects: decision.effects });
+        if (written.outcome === 'duplicate') return { value: { outcome: 'duplicate' as const, operations: [] }, enqueue: [] };
+        return { value: { outcome: decision.outcome, operations: written.operations }, enqueue: written.operations };
+      });
       if (result.outcome === 'unknown_job') log.warn('callback for an unknown provisioning job');
       else log.info({ outcome: result.outcome }, 'provisioning callback');
-      await enqueueOperations(queue, logger, result.operations);
       return result;
     },
   };

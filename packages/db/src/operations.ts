@@ -1,0 +1,142 @@
+// Operations and their audit trail. Every operation is recorded with its `…accepted` audit
+// entry, in the same transaction (the engine, through Prisma) or the same statement (the hot
+// paths, through Kysely: rows are built here with their ids, then written behind a gate).
+import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import type { Db, DbTransaction, Sql } from './client';
+import type { Operation, OperationKind, OperationSource, Prisma } from './generated/client';
+import type { AuditEntry as AuditTable, Operation as OperationTable } from './generated/kysely/types';
+import { newId } from './ids';
+
+export const TERMINAL_OPERATION_STATUSES = ['succeeded', 'failed', 'skipped', 'superseded'] as const;
+export const PENDING_OPERATION_STATUSES = ['queued', 'running'] as const;
+
+/** An operation as the hot paths read and return it. */
+export type OperationRecord = Selectable<OperationTable>;
+
+export interface AuditInput {
+  agentId?: string | null;
+  operationId?: string | null;
+  source: OperationSource;
+  actor?: string | null;
+  action: string;
+  fromStatus?: string | null;
+  toStatus?: string | null;
+  details?: Prisma.InputJsonValue;
+}
+
+export interface NewOperation {
+  agentId: string;
+  kind: OperationKind;
+  source: OperationSource;
+  sourceRef?: string | null;
+  actor?: string | null;
+  requestedById?: string | null;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+  provisioningJobId?: string | null;
+}
+
+// ---- Inside a Prisma transaction (the engine, the sweeper, the reconciler, operator retries) ----
+
+export async function audit(tx: DbTransaction, entry: AuditInput): Promise<void> {
+  await tx.auditEntry.create({ data: entry });
+}
+
+function acceptedAudit(operationId: string, input: NewOperation): AuditInput {
+  return {
+    agentId: input.agentId,
+    operationId,
+    source: input.source,
+    actor: input.actor ?? null,
+    action: `operation.${input.kind}.accepted`,
+    details: input.sourceRef ? { sourceRef: input.sourceRef } : undefined,
+  };
+}
+
+/** Creates a queued operation and its audit entry inside the caller's transaction. */
+export async function recordOperation(tx: DbTransaction, input: NewOperation): Promise<Operation> {
+  const { actor: _actor, ...data } = input;
+  const operation = await tx.operation.create({ data });
+  await audit(tx, acceptedAudit(operation.id, input));
+  return operation;
+}
+
+// ---- In one hot-path statement ----
+
+/** An operation about to be recorded, with its id and its audit entry. */
+export interface PlannedOperation {
+  row: Omit<Insertable<OperationTable>, 'updatedAt'>;
+  audit: AuditInput;
+}
+
+export function planOperation(input: NewOperation): PlannedOperation {
+  const id = newId();
+  const { actor: _actor, ...fields } = input;
+  return { row: { id, ...fields }, audit: acceptedAudit(id, input) };
+}
+
+const json = (value: Prisma.InputJsonValue | undefined) => (value === undefined ? null : JSON.stringify(value));
+
+/** Inserts audit entries when `when` holds (one statement, one parameter per column). */
+export function insertAuditEntries(db: Sql, entries: readonly AuditInput[], when: RawBuilder<boolean>) {
+  const column = <K extends keyof AuditInput>(key: K) => entries.map((entry) => entry[key] ?? null);
+  return db
+    .insertInto('AuditEntry')
+    .columns(['agentId', 'operationId', 'source', 'actor', 'action', 'fromStatus', 'toStatus', 'details'])
+    .expression(
+      sql<Insertable<AuditTable>>`SELECT * FROM unnest(${column('agentId')}::text[], ${column('operationId')}::text[], ${column('source')}::"OperationSource"[], ${column('actor')}::text[], ${column('action')}::text[], ${column('fromStatus')}::text[], ${column('toStatus')}::text[], ${entries.map((entry) => json(entry.details))}::jsonb[]) WHERE ${when}`,
+    );
+}
+
+/** Inserts planned operations when `when` holds, returning them as stored. */
+export function insertOperations(db: Sql, operations: readonly PlannedOperation[], when: RawBuilder<boolean>) {
+  const column = <K extends keyof PlannedOperation['row']>(key: K) => operations.map((operation) => operation.row[key] ?? null);
+  return db
+    .insertInto('Operation')
+    .columns(['id', 'agentId', 'kind', 'source', 'sourceRef', 'provisioningJobId', 'requestedById', 'idempotencyKey', 'requestHash', 'updatedAt'])
+    .expression(
+      sql<Insertable<OperationTable>>`SELECT *, now() FROM unnest(${column('id')}::text[], ${column('agentId')}::text[], ${column('kind')}::"OperationKind"[], ${column('source')}::"OperationSource"[], ${column('sourceRef')}::text[], ${column('provisioningJobId')}::text[], ${column('requestedById')}::text[], ${column('idempotencyKey')}::text[], ${column('requestHash')}::text[]) WHERE ${when}`,
+    )
+    .returningAll();
+}
+
+/** Stop, start, suspend and resume still waiting in line: a destroy makes them pointless. */
+export const SUPERSEDED_BY_DESTROY = ['stop', 'start', 'suspend', 'resume'] as const satisfies readonly OperationKind[];
+
+export interface Destroy {
+  agentId: string;
+  destroyId: string;
+}
+
+/**
+ * When `when` holds, marks each agent's queued power changes superseded by its destroy; returns
+ * the superseded operations (`id, agentId, kind, destroyId`) for `auditSuperseded`.
+ */
+export function supersedeQueuedPowerChanges(destroys: readonly Destroy[], when: RawBuilder<boolean>) {
+  // Raw statements in a WITH need their own parentheses.
+  return sql<{ id: string; agentId: string; kind: OperationKind; destroyId: string }>`(UPDATE "Operation" AS o
+    SET status = 'superseded', "finishedAt" = now(), "updatedAt" = now(), error = 'superseded by destroy ' || d."destroyId"
+    FROM unnest(${destroys.map((d) => d.agentId)}::text[], ${destroys.map((d) => d.destroyId)}::text[]) AS d("agentId", "destroyId")
+    WHERE o."agentId" = d."agentId" AND o.status = 'queued' AND o.kind IN (${sql.join(SUPERSEDED_BY_DESTROY.map((kind) => sql.lit(kind)))}) AND ${when}
+    RETURNING o.id, o."agentId", o.kind, d."destroyId")`;
+}
+
+/** The audit entries of the operations a `supersedeQueuedPowerChanges` CTE named `cte` returned. */
+export function auditSuperseded(cte: string, source: OperationSource) {
+  return sql<{ none?: never }>`(INSERT INTO "AuditEntry" ("agentId", "operationId", source, action, details)
+    SELECT s."agentId", s.id, ${source}::"OperationSource", 'operation.' || s.kind || '.superseded', jsonb_build_object('by', s."destroyId")
+    FROM ${sql.table(cte)} AS s)`;
+}
+
+/**
+ * Puts a failed operation back in line (queued, error cleared: the same id, so its recorded
+ * steps resume) with its audit entry. Null when it is no longer failed.
+ */
+export async function requeueFailedOperation(db: Db, operation: { id: string; agentId: string; kind: OperationKind }, actor: string): Promise<Operation | null> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.operation.updateMany({ where: { id: operation.id, status: 'failed' }, data: { status: 'queued', error: null, errorCode: null, finishedAt: null } });
+    if (count === 0) return null;
+    await audit(tx, { agentId: operation.agentId, operationId: operation.id, source: 'operator', actor, action: `operation.${operation.kind}.retried` });
+    return tx.operation.findUniqueOrThrow({ where: { id: operation.id } });
+  });
+}
