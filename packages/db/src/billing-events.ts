@@ -97,7 +97,10 @@ export interface BillingWrite {
   delivery: Delivery;
   /** The stored subscription the decision read (null: there was none). */
   subscriptionAsRead: Versioned | null;
-  /** Every agent the decision read, acted on or not: none may have changed since. */
+  /**
+   * Every agent the decision read, acted on or not: none may have changed since, and all are
+   * written (their requests are decided on the billing state this event changes).
+   */
   agentsAsRead: readonly Versioned[];
   mirror: SubscriptionMirror | null;
   audits: AuditInput[];
@@ -122,7 +125,7 @@ export async function recordBillingEvent(db: Db, write: BillingWrite): Promise<B
       audits.push({ agentId: agent.id, operationId: planned[index]!.row.id, source: operation.source, actor: operation.actor ?? null, action: 'agent.status', fromStatus: agent.status, toStatus: 'destroying' }),
     );
   }
-  const agentIds = write.operations.map(({ agent }) => agent.id);
+  const actedOn = write.operations.map(({ agent }) => agent.id);
   const applied = sql<boolean>`EXISTS (SELECT 1 FROM event)`;
   const mirror = write.mirror;
   try {
@@ -133,11 +136,13 @@ export async function recordBillingEvent(db: Db, write: BillingWrite): Promise<B
         ),
       )
       .with('event', () => recordDelivery(db.kysely, write.delivery, sql<boolean>`(SELECT fresh FROM gate)`))
+      // Every agent read is written: the operations recorded for some, and for all of them the
+      // billing state their own requests (a user's start) are decided on.
       .with('agents', (qc) =>
         qc
           .updateTable('Agent')
-          .set(write.destroys ? { status: 'destroying', updatedAt: sql`now()` } : { updatedAt: sql`now()` })
-          .where('id', '=', sql<string>`ANY(${agentIds}::text[])`)
+          .set(write.destroys ? { status: sql`CASE WHEN id = ANY(${actedOn}::text[]) THEN 'destroying'::"AgentStatus" ELSE status END`, updatedAt: sql`now()` } : { updatedAt: sql`now()` })
+          .where('id', '=', sql<string>`ANY(${write.agentsAsRead.map((agent) => agent.id)}::text[])`)
           .where(applied),
       )
       .with('subscription', (qc) => {

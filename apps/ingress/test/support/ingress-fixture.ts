@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@agent-lifecycle/config';
-import type { Db } from '@agent-lifecycle/db';
+import { createDb, type Db } from '@agent-lifecycle/db';
 import { QUEUE_NAMES, type JobQueues } from '@agent-lifecycle/jobs';
 import { createLogger, type Logger } from '@agent-lifecycle/logger';
 import { createTestDatabase, testConfig, type TestDatabase } from '@agent-lifecycle/testing';
@@ -19,6 +19,8 @@ export interface TestIngress {
   config: Config;
   queues: JobQueues;
   ingress: Ingress;
+  /** Statements the ingress sent to PostgreSQL so far (with `countRoundTrips`). */
+  roundTrips(): string[];
   close(): Promise<void>;
 }
 
@@ -28,12 +30,16 @@ export interface TestIngressOptions {
   app?: AppOptions;
   /** Share a database with another ingress; otherwise the fixture makes and drops one. */
   database?: TestDatabase;
+  /** Give the ingress a database client of its own that records every statement it sends. */
+  countRoundTrips?: boolean;
 }
 
 export async function startTestIngress(options: TestIngressOptions = {}): Promise<TestIngress> {
   const database = options.database ?? (await createTestDatabase());
   const config = testConfig({ DATABASE_URL: database.url, PORT: '0', ...options.env });
-  const ingress = await startIngress({ config, logger: silentLogger, db: database.db, host: '127.0.0.1', app: options.app, shutdownGraceMs: 1_000 });
+  const statements: string[] = [];
+  const counted = options.countRoundTrips ? createDb(database.url, { poolSize: 5, onRoundTrip: (sql) => statements.push(sql) }) : undefined;
+  const ingress = await startIngress({ config, logger: silentLogger, db: counted ?? database.db, host: '127.0.0.1', app: options.app, shutdownGraceMs: 1_000 });
   return {
     url: ingress.url,
     port: ingress.port,
@@ -41,8 +47,10 @@ export async function startTestIngress(options: TestIngressOptions = {}): Promis
     config,
     queues: ingress.queues,
     ingress,
+    roundTrips: () => [...statements],
     async close() {
       await ingress.close();
+      await counted?.$disconnect();
       if (!options.database) await database.drop();
     },
   };
