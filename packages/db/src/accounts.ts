@@ -2,16 +2,15 @@
 // on the path of every user request); creating users and tokens is an operator's cold path.
 import type { Db } from './client';
 import type { User } from './generated/client';
+import { prepare, type Placeholders } from './prepared';
+
+const userByTokenHash = prepare((db, p: Placeholders<{ tokenHash: string }>) =>
+  db.selectFrom('ApiToken').innerJoin('User', 'User.id', 'ApiToken.userId').selectAll('User').where('ApiToken.tokenHash', '=', p.tokenHash).where('ApiToken.revokedAt', 'is', null),
+);
 
 /** The user a live (not revoked) token hash belongs to. */
 export async function findUserByTokenHash(db: Db, tokenHash: string): Promise<User | null> {
-  const user = await db.kysely
-    .selectFrom('ApiToken')
-    .innerJoin('User', 'User.id', 'ApiToken.userId')
-    .selectAll('User')
-    .where('ApiToken.tokenHash', '=', tokenHash)
-    .where('ApiToken.revokedAt', 'is', null)
-    .executeTakeFirst();
+  const [user] = await userByTokenHash(db, { tokenHash });
   return user ?? null;
 }
 

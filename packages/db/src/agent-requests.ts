@@ -11,15 +11,22 @@ import { newId } from './ids';
 import { operationFromJson, utcDate } from './json-rows';
 import { StaleRead, versionOf, type Versioned } from './locks';
 import {
+  auditColumns,
   auditSuperseded,
+  destroyColumns,
   insertAuditEntries,
   insertOperations,
+  operationColumns,
   planOperation,
   supersedeQueuedPowerChanges,
+  type AuditColumns,
   type AuditInput,
+  type DestroyColumns,
   type NewOperation,
+  type OperationColumns,
   type OperationRecord,
 } from './operations';
+import { prepare, type Placeholders } from './prepared';
 
 const IDEMPOTENCY_KEY = 'Operation_requestedById_idempotencyKey_key';
 
@@ -42,25 +49,27 @@ export interface AgentRequestFacts {
   earlier: OperationRecord | null;
 }
 
+const readRequest = prepare((db, p: Placeholders<{ userId: string; agentId: string | null; idempotencyKey: string | null }>) =>
+  db.selectNoFrom((eb) => {
+    const earlier = eb.selectFrom('Operation').where('requestedById', '=', p.userId).where('idempotencyKey', '=', p.idempotencyKey);
+    return [
+      jsonObjectFrom(
+        eb
+          .selectFrom('Agent')
+          .select(['id', 'status', 'name', 'suspendedBy', 'createdAt', versionOf('Agent').as('version')])
+          .where('id', '=', sql<string>`coalesce(${p.agentId}::text, (${earlier.select('agentId')}))`)
+          .where('userId', '=', p.userId),
+      ).as('agent'),
+      eb.selectFrom('Subscription').select('status').where('userId', '=', p.userId).orderBy('lastEventAt', 'desc').limit(1).as('billing'),
+      jsonObjectFrom(earlier.selectAll()).as('earlier'),
+    ];
+  }),
+);
+
 /** Everything a user's request on an agent (or for a new one) is decided on, in one statement. */
 export async function readAgentRequest(db: Db, request: { userId: string; agentId?: string; idempotencyKey?: string }): Promise<AgentRequestFacts> {
-  const { userId, agentId, idempotencyKey } = request;
-  const row = await db.kysely
-    .selectNoFrom((eb) => {
-      const earlier = eb.selectFrom('Operation').where('requestedById', '=', userId).where('idempotencyKey', '=', idempotencyKey ?? null);
-      return [
-        jsonObjectFrom(
-          eb
-            .selectFrom('Agent')
-            .select(['id', 'status', 'name', 'suspendedBy', 'createdAt', versionOf('Agent').as('version')])
-            .where('id', '=', agentId ?? earlier.select('agentId'))
-            .where('userId', '=', userId),
-        ).as('agent'),
-        eb.selectFrom('Subscription').select('status').where('userId', '=', userId).orderBy('lastEventAt', 'desc').limit(1).as('billing'),
-        jsonObjectFrom(earlier.selectAll()).as('earlier'),
-      ];
-    })
-    .executeTakeFirstOrThrow();
+  const [row] = await readRequest(db, { userId: request.userId, agentId: request.agentId ?? null, idempotencyKey: request.idempotencyKey ?? null });
+  if (!row) throw new Error('the request read returned no row');
   return {
     agent: row.agent && { ...row.agent, createdAt: utcDate(row.agent.createdAt) },
     billing: row.billing,
@@ -76,6 +85,30 @@ export interface AgentOperationWrite {
   destroys: boolean;
 }
 
+type AgentOperationParameters = { agentId: string; agentVersion: string; newStatus: AgentStatus | null } & OperationColumns & AuditColumns & DestroyColumns;
+
+const writeAgentOperation = prepare<AgentOperationParameters, OperationRecord>((db, p) => {
+  const recorded = sql<boolean>`EXISTS (SELECT 1 FROM agent)`;
+  return (
+    db
+      .with('agent', (qc) =>
+        qc
+          .updateTable('Agent')
+          // Writing the agent's row is what tells a concurrent decision that it read too early.
+          .set({ status: sql`coalesce(${p.newStatus}::"AgentStatus", status)`, updatedAt: sql`now()` })
+          .where('id', '=', p.agentId)
+          .where(versionOf('Agent'), '=', p.agentVersion)
+          .returning('id'),
+      )
+      .with('operation', () => insertOperations(db, p, recorded))
+      .with('audit', () => insertAuditEntries(db, p, recorded))
+      .with('superseded', () => supersedeQueuedPowerChanges(p, recorded))
+      .with('superseded_audit', () => auditSuperseded('superseded', p))
+      .selectFrom('operation')
+      .selectAll()
+  );
+});
+
 /**
  * Records the operation with its audit entries if the agent is still as read; throws StaleRead
  * when it changed, or when a concurrent request took the same idempotency key first.
@@ -87,25 +120,15 @@ export async function recordAgentOperation(db: Db, write: AgentOperationWrite): 
   if (destroys) {
     audits.push({ agentId: agent.id, operationId: planned.row.id, source: input.source, actor: input.actor ?? null, action: 'agent.status', fromStatus: agent.status, toStatus: 'destroying' });
   }
-  const recorded = sql<boolean>`EXISTS (SELECT 1 FROM agent)`;
   try {
-    const row = await db.kysely
-      .with('agent', (qc) =>
-        qc
-          .updateTable('Agent')
-          // Writing the agent's row is what tells a concurrent decision that it read too early.
-          .set(destroys ? { status: 'destroying', updatedAt: sql`now()` } : { updatedAt: sql`now()` })
-          .where('id', '=', agent.id)
-          .where(versionOf('Agent'), '=', agent.version)
-          .returning('id'),
-      )
-      .with('operation', () => insertOperations(db.kysely, [planned], recorded))
-      .with('audit', () => insertAuditEntries(db.kysely, audits, recorded))
-      .with('superseded', () => supersedeQueuedPowerChanges(destroys ? [{ agentId: agent.id, destroyId: planned.row.id }] : [], recorded))
-      .with('superseded_audit', () => auditSuperseded('superseded', input.source))
-      .selectFrom('operation')
-      .selectAll()
-      .executeTakeFirst();
+    const [row] = await writeAgentOperation(db, {
+      agentId: agent.id,
+      agentVersion: agent.version,
+      newStatus: destroys ? 'destroying' : null,
+      ...operationColumns([planned]),
+      ...auditColumns(audits),
+      ...destroyColumns(destroys ? [planned] : [], input.source),
+    });
     if (!row) throw new StaleRead(`agent ${agent.id}`);
     return row;
   } catch (error) {
@@ -122,6 +145,20 @@ export interface NewAgent {
   suspendedBy: null;
   createdAt: Date;
 }
+
+type NewAgentParameters = { agentId: string; userId: string; name: string; jobId: string } & OperationColumns & AuditColumns;
+
+const writeNewAgent = prepare<NewAgentParameters, OperationRecord & { agentCreatedAt: Date }>((db, p) => {
+  const always = sql<boolean>`true`;
+  return db
+    .with('agent', (qc) => qc.insertInto('Agent').values({ id: p.agentId, userId: p.userId, name: p.name, status: 'provisioning', updatedAt: sql`now()` }).returning(['createdAt']))
+    .with('job', (qc) => qc.insertInto('ProvisioningJob').values({ id: p.jobId, agentId: p.agentId, updatedAt: sql`now()` }))
+    .with('operation', () => insertOperations(db, p, always))
+    .with('audit', () => insertAuditEntries(db, p, always))
+    .selectFrom(['agent', 'operation'])
+    .selectAll('operation')
+    .select('agent.createdAt as agentCreatedAt');
+});
 
 /**
  * Records a new agent in `provisioning`, its provisioning job and operation, and their audit
@@ -144,19 +181,9 @@ export async function recordNewAgent(
     requestHash: input.requestHash ?? null,
   });
   const audits: AuditInput[] = [planned.audit, { agentId, operationId: planned.row.id, source: 'api', actor: input.actor ?? null, action: 'agent.created', toStatus: 'provisioning' }];
-  const always = sql<boolean>`true`;
   try {
-    const row = await db.kysely
-      .with('agent', (qc) =>
-        qc.insertInto('Agent').values({ id: agentId, userId: input.userId, name: input.name, status: 'provisioning', updatedAt: sql`now()` }).returning(['createdAt']),
-      )
-      .with('job', (qc) => qc.insertInto('ProvisioningJob').values({ id: jobId, agentId, updatedAt: sql`now()` }))
-      .with('operation', () => insertOperations(db.kysely, [planned], always))
-      .with('audit', () => insertAuditEntries(db.kysely, audits, always))
-      .selectFrom(['agent', 'operation'])
-      .selectAll('operation')
-      .select('agent.createdAt as agentCreatedAt')
-      .executeTakeFirstOrThrow();
+    const [row] = await writeNewAgent(db, { agentId, userId: input.userId, name: input.name, jobId, ...operationColumns([planned]), ...auditColumns(audits) });
+    if (!row) throw new Error('the new agent was not written');
     const { agentCreatedAt, ...operation } = row;
     return { agent: { id: agentId, userId: input.userId, name: input.name, status: 'provisioning', suspendedBy: null, createdAt: agentCreatedAt }, operation };
   } catch (error) {

@@ -7,18 +7,25 @@ import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { uniqueConstraintOf, type Db } from './client';
 import type { AgentStatus, OperationKind, SubscriptionStatus, SuspendedBy } from './generated/client';
 import { utcDate } from './json-rows';
-import { StaleRead, unchanged, versionOf, type Versioned } from './locks';
+import { StaleRead, unchanged, versionColumns, versionOf, type Versioned } from './locks';
 import {
+  auditColumns,
   auditSuperseded,
+  destroyColumns,
   insertAuditEntries,
   insertOperations,
+  operationColumns,
   planOperation,
   supersedeQueuedPowerChanges,
+  type AuditColumns,
   type AuditInput,
+  type DestroyColumns,
   type NewOperation,
+  type OperationColumns,
   type OperationRecord,
 } from './operations';
-import { recordDelivery, wasApplied, type Delivery } from './webhook-events';
+import { prepare, type Placeholders } from './prepared';
+import { recordDeliveryWhen, wasApplied, type Delivery } from './webhook-events';
 
 export interface BillingAgent extends Versioned {
   status: AgentStatus;
@@ -45,36 +52,39 @@ export interface BillingFacts {
 
 const GONE: AgentStatus[] = ['destroying', 'destroyed'];
 
+const readFacts = prepare((db, p: Placeholders<{ eventId: string; customerId: string; subscriptionId: string }>) =>
+  db.selectNoFrom((eb) => [
+    wasApplied('stripe', p.eventId).as('applied'),
+    eb.selectFrom('User').select('id').where('stripeCustomerId', '=', p.customerId).as('userId'),
+    jsonObjectFrom(
+      eb.selectFrom('Subscription').select(['id', 'status', 'lastEventAt', 'quantity', versionOf('Subscription').as('version')]).where('id', '=', p.subscriptionId),
+    ).as('subscription'),
+    jsonArrayFrom(
+      eb
+        .selectFrom('Agent')
+        .innerJoin('User', 'User.id', 'Agent.userId')
+        .select((agent) => [
+          'Agent.id',
+          'Agent.status',
+          'Agent.suspendedBy',
+          versionOf('Agent').as('version'),
+          sql<OperationKind[]>`coalesce(${agent
+            .selectFrom('Operation')
+            .select(sql`array_agg(kind ORDER BY "createdAt", id)`.as('kinds'))
+            .whereRef('Operation.agentId', '=', 'Agent.id')
+            .where('Operation.status', 'in', ['queued', 'running'])}, '{}')`.as('pending'),
+        ])
+        .where('User.stripeCustomerId', '=', p.customerId)
+        .where('Agent.status', 'not in', GONE)
+        .orderBy('Agent.createdAt')
+        .orderBy('Agent.id'),
+    ).as('agents'),
+  ]),
+);
+
 export async function readBillingFacts(db: Db, event: { eventId: string; customerId: string; subscriptionId: string }): Promise<BillingFacts> {
-  const row = await db.kysely
-    .selectNoFrom((eb) => [
-      wasApplied({ provider: 'stripe', eventId: event.eventId }).as('applied'),
-      eb.selectFrom('User').select('id').where('stripeCustomerId', '=', event.customerId).as('userId'),
-      jsonObjectFrom(
-        eb.selectFrom('Subscription').select(['id', 'status', 'lastEventAt', 'quantity', versionOf('Subscription').as('version')]).where('id', '=', event.subscriptionId),
-      ).as('subscription'),
-      jsonArrayFrom(
-        eb
-          .selectFrom('Agent')
-          .innerJoin('User', 'User.id', 'Agent.userId')
-          .select((agent) => [
-            'Agent.id',
-            'Agent.status',
-            'Agent.suspendedBy',
-            versionOf('Agent').as('version'),
-            sql<OperationKind[]>`coalesce(${agent
-              .selectFrom('Operation')
-              .select(sql`array_agg(kind ORDER BY "createdAt", id)`.as('kinds'))
-              .whereRef('Operation.agentId', '=', 'Agent.id')
-              .where('Operation.status', 'in', ['queued', 'running'])}, '{}')`.as('pending'),
-          ])
-          .where('User.stripeCustomerId', '=', event.customerId)
-          .where('Agent.status', 'not in', GONE)
-          .orderBy('Agent.createdAt')
-          .orderBy('Agent.id'),
-      ).as('agents'),
-    ])
-    .executeTakeFirstOrThrow();
+  const [row] = await readFacts(db, { eventId: event.eventId, customerId: event.customerId, subscriptionId: event.subscriptionId });
+  if (!row) throw new Error('the billing read returned no row');
   return {
     applied: row.applied,
     userId: row.userId,
@@ -112,6 +122,78 @@ export interface BillingWrite {
 
 export type BillingWriteResult = { outcome: 'recorded'; operations: OperationRecord[] } | { outcome: 'duplicate' };
 
+type BillingParameters = {
+  agentIds: readonly string[];
+  agentVersions: readonly string[];
+  subscriptionIds: readonly string[];
+  subscriptionVersions: readonly string[];
+  eventId: string;
+  eventType: string;
+  occurredAt: string | null;
+  /** The agents that become `destroying`. */
+  destroyingIds: readonly string[];
+  mirror: boolean;
+  /** The subscription was stored already: it is updated, not inserted. */
+  mirrorUpdates: boolean;
+  subscriptionId: string;
+  subscriptionUserId: string;
+  subscriptionStatus: SubscriptionStatus;
+  lastEventAt: string;
+  keepPeriodEnd: boolean;
+  currentPeriodEnd: string | null;
+  quantity: number | null;
+} & OperationColumns &
+  AuditColumns &
+  DestroyColumns;
+
+const writeBillingEvent = prepare((db, p: Placeholders<BillingParameters>) => {
+  const applied = sql<boolean>`EXISTS (SELECT 1 FROM event)`;
+  return (
+    db
+      .with('gate', (qc) => qc.selectNoFrom(sql<boolean>`${unchanged('Agent', p.agentIds, p.agentVersions)} AND ${unchanged('Subscription', p.subscriptionIds, p.subscriptionVersions)}`.as('fresh')))
+      .with('event', () => recordDeliveryWhen(db, { provider: 'stripe', eventId: p.eventId, type: p.eventType, occurredAt: p.occurredAt }, sql<boolean>`(SELECT fresh FROM gate)`))
+      // Every agent read is written: the operations recorded for some, and for all of them the
+      // billing state their own requests (a user's start) are decided on.
+      .with('agents', (qc) =>
+        qc
+          .updateTable('Agent')
+          .set({ status: sql`CASE WHEN id = ANY(${p.destroyingIds}::text[]) THEN 'destroying'::"AgentStatus" ELSE status END`, updatedAt: sql`now()` })
+          .where('id', '=', sql<string>`ANY(${p.agentIds}::text[])`)
+          .where(applied),
+      )
+      .with('subscription_updated', (qc) =>
+        qc
+          .updateTable('Subscription')
+          .set({
+            status: sql`${p.subscriptionStatus}::"SubscriptionStatus"`,
+            lastEventAt: sql`${p.lastEventAt}::timestamp(3)`,
+            currentPeriodEnd: sql`CASE WHEN ${p.keepPeriodEnd}::boolean THEN "currentPeriodEnd" ELSE ${p.currentPeriodEnd}::timestamp(3) END`,
+            quantity: sql`coalesce(${p.quantity}::int, quantity)`,
+            updatedAt: sql`now()`,
+          })
+          .where('id', '=', p.subscriptionId)
+          .where(sql<boolean>`${p.mirror}::boolean AND ${p.mirrorUpdates}::boolean AND ${applied}`),
+      )
+      .with('subscription_inserted', (qc) =>
+        qc
+          .insertInto('Subscription')
+          .columns(['id', 'userId', 'status', 'lastEventAt', 'currentPeriodEnd', 'quantity', 'updatedAt'])
+          .expression(
+            sql`SELECT ${p.subscriptionId}, ${p.subscriptionUserId}, ${p.subscriptionStatus}::"SubscriptionStatus", ${p.lastEventAt}::timestamp(3), ${p.currentPeriodEnd}::timestamp(3), ${p.quantity}::int, now()
+              WHERE ${p.mirror}::boolean AND NOT ${p.mirrorUpdates}::boolean AND ${applied}`,
+          ),
+      )
+      .with('operation', () => insertOperations(db, p, applied))
+      .with('audit', () => insertAuditEntries(db, p, applied))
+      .with('superseded', () => supersedeQueuedPowerChanges(p, applied))
+      .with('superseded_audit', () => auditSuperseded('superseded', p))
+      .selectFrom('gate')
+      .leftJoin('operation', (join) => join.onTrue())
+      .select(['gate.fresh', applied.as('applied')])
+      .selectAll('operation')
+  );
+});
+
 /**
  * Records the event and what billing decided, in one statement; `duplicate` when another
  * delivery of the event was recorded first. Throws StaleRead when the subscription or one of
@@ -125,57 +207,32 @@ export async function recordBillingEvent(db: Db, write: BillingWrite): Promise<B
       audits.push({ agentId: agent.id, operationId: planned[index]!.row.id, source: operation.source, actor: operation.actor ?? null, action: 'agent.status', fromStatus: agent.status, toStatus: 'destroying' }),
     );
   }
-  const actedOn = write.operations.map(({ agent }) => agent.id);
-  const applied = sql<boolean>`EXISTS (SELECT 1 FROM event)`;
+  const agents = versionColumns(write.agentsAsRead);
+  const subscription = versionColumns(write.subscriptionAsRead ? [write.subscriptionAsRead] : []);
   const mirror = write.mirror;
   try {
-    const rows = await db.kysely
-      .with('gate', (qc) =>
-        qc.selectNoFrom(
-          sql<boolean>`${unchanged('Agent', write.agentsAsRead)} AND ${unchanged('Subscription', write.subscriptionAsRead ? [write.subscriptionAsRead] : [])}`.as('fresh'),
-        ),
-      )
-      .with('event', () => recordDelivery(db.kysely, write.delivery, sql<boolean>`(SELECT fresh FROM gate)`))
-      // Every agent read is written: the operations recorded for some, and for all of them the
-      // billing state their own requests (a user's start) are decided on.
-      .with('agents', (qc) =>
-        qc
-          .updateTable('Agent')
-          .set(write.destroys ? { status: sql`CASE WHEN id = ANY(${actedOn}::text[]) THEN 'destroying'::"AgentStatus" ELSE status END`, updatedAt: sql`now()` } : { updatedAt: sql`now()` })
-          .where('id', '=', sql<string>`ANY(${write.agentsAsRead.map((agent) => agent.id)}::text[])`)
-          .where(applied),
-      )
-      .with('subscription', (qc) => {
-        if (!mirror) return qc.selectNoFrom(sql`1`.as('none'));
-        if (write.subscriptionAsRead) {
-          return qc
-            .updateTable('Subscription')
-            .set({
-              status: mirror.status,
-              lastEventAt: mirror.lastEventAt.toISOString(),
-              updatedAt: sql`now()`,
-              ...(mirror.currentPeriodEnd !== undefined ? { currentPeriodEnd: mirror.currentPeriodEnd?.toISOString() ?? null } : {}),
-              ...(mirror.quantity !== null ? { quantity: mirror.quantity } : {}),
-            })
-            .where('id', '=', mirror.id)
-            .where(applied);
-        }
-        return qc
-          .insertInto('Subscription')
-          .columns(['id', 'userId', 'status', 'lastEventAt', 'currentPeriodEnd', 'quantity', 'updatedAt'])
-          .expression(
-            sql`SELECT ${mirror.id}, ${mirror.userId}, ${mirror.status}::"SubscriptionStatus", ${mirror.lastEventAt.toISOString()}::timestamp(3), ${mirror.currentPeriodEnd?.toISOString() ?? null}::timestamp(3), ${mirror.quantity}::int, now() WHERE ${applied}`,
-          );
-      })
-      .with('operation', () => insertOperations(db.kysely, planned, applied))
-      .with('audit', () => insertAuditEntries(db.kysely, audits, applied))
-      .with('superseded', () => supersedeQueuedPowerChanges(write.destroys ? planned.map(({ row }) => ({ agentId: row.agentId, destroyId: row.id })) : [], applied))
-      .with('superseded_audit', () => auditSuperseded('superseded', 'stripe'))
-      .selectFrom('gate')
-      .leftJoin('operation', (join) => join.onTrue())
-      .select(['gate.fresh', applied.as('applied')])
-      .selectAll('operation')
-      .execute();
+    const rows = await writeBillingEvent(db, {
+      agentIds: agents.ids,
+      agentVersions: agents.versions,
+      subscriptionIds: subscription.ids,
+      subscriptionVersions: subscription.versions,
+      eventId: write.delivery.eventId,
+      eventType: write.delivery.type,
+      occurredAt: write.delivery.occurredAt?.toISOString() ?? null,
+      destroyingIds: write.destroys ? write.operations.map(({ agent }) => agent.id) : [],
+      mirror: mirror !== null,
+      mirrorUpdates: write.subscriptionAsRead !== null,
+      subscriptionId: mirror?.id ?? '',
+      subscriptionUserId: mirror?.userId ?? '',
+      subscriptionStatus: mirror?.status ?? 'incomplete',
+      lastEventAt: (mirror?.lastEventAt ?? new Date(0)).toISOString(),
+      keepPeriodEnd: mirror?.currentPeriodEnd === undefined,
+      currentPeriodEnd: mirror?.currentPeriodEnd?.toISOString() ?? null,
+      quantity: mirror?.quantity ?? null,
+      ...operationColumns(planned),
+      ...auditColumns(audits),
+      ...destroyColumns(write.destroys ? planned : [], 'stripe'),
+    });
     const first = rows[0];
     if (!first?.fresh) throw new StaleRead('the subscription or its agents');
     if (!first.applied) return { outcome: 'duplicate' };

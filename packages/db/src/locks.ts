@@ -20,14 +20,28 @@ export function versionOf(table: VersionedTable): RawBuilder<string> {
   return sql<string>`${sql.ref(`${table}.xmin`)}::text`;
 }
 
+/** Rows as read, as two parallel arrays (a statement's parameters). */
+export interface VersionColumns {
+  ids: readonly string[];
+  versions: readonly string[];
+}
+
+export function versionColumns(rows: readonly Versioned[]): VersionColumns {
+  return { ids: rows.map((row) => row.id), versions: rows.map((row) => row.version) };
+}
+
 /**
  * True when every row is still at the version read, and then locked until the statement's
- * transaction ends; false when any of them changed (or is gone).
+ * transaction ends; false when any of them changed (or is gone). No rows: true.
  */
-export function unchanged(table: VersionedTable, rows: readonly Versioned[]): RawBuilder<boolean> {
-  if (rows.length === 0) return sql<boolean>`true`;
-  const pairs = sql.join(rows.map((row) => sql`(${row.id}, ${row.version})`));
-  return sql<boolean>`((SELECT count(*) FROM (SELECT 1 FROM ${sql.table(table)} WHERE (id, xmin::text) IN (${pairs}) FOR UPDATE) AS locked) = ${rows.length})`;
+export function unchanged(table: VersionedTable, ids: readonly string[], versions: readonly string[]): RawBuilder<boolean> {
+  const locked = sql`SELECT 1 FROM ${sql.table(table)} WHERE (id, xmin::text) IN (SELECT * FROM unnest(${ids}::text[], ${versions}::text[])) FOR UPDATE OF ${sql.table(table)}`;
+  return sql<boolean>`((SELECT count(*) FROM (${locked}) AS locked) = cardinality(${ids}::text[]))`;
+}
+
+/** `unchanged` for one row. */
+export function unchangedRow(table: VersionedTable, id: string, version: string): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} WHERE id = ${id} AND xmin::text = ${version} FOR UPDATE OF ${sql.table(table)})`;
 }
 
 /** What a request was decided on changed before it could be written: read again and decide again. */

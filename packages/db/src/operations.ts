@@ -2,6 +2,7 @@
 // entry, in the same transaction (the engine, through Prisma) or the same statement (the hot
 // paths, through Kysely: rows are built here with their ids, then written behind a gate).
 import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import type { Placeholders } from './prepared';
 import type { Db, DbTransaction, Sql } from './client';
 import type { Operation, OperationKind, OperationSource, Prisma } from './generated/client';
 import type { AuditEntry as AuditTable, Operation as OperationTable } from './generated/kysely/types';
@@ -61,11 +62,11 @@ export async function recordOperation(tx: DbTransaction, input: NewOperation): P
   return operation;
 }
 
-// ---- In one hot-path statement ----
+// ---- In one hot-path statement (prepared: rows travel as one array a column) ----
 
 /** An operation about to be recorded, with its id and its audit entry. */
 export interface PlannedOperation {
-  row: Omit<Insertable<OperationTable>, 'updatedAt'>;
+  row: { id: string } & Omit<NewOperation, 'actor'>;
   audit: AuditInput;
 }
 
@@ -75,27 +76,76 @@ export function planOperation(input: NewOperation): PlannedOperation {
   return { row: { id, ...fields }, audit: acceptedAudit(id, input) };
 }
 
-const json = (value: Prisma.InputJsonValue | undefined) => (value === undefined ? null : JSON.stringify(value));
+/** Operations to insert, one array a column. */
+export interface OperationColumns {
+  operationIds: string[];
+  operationAgentIds: string[];
+  operationKinds: OperationKind[];
+  operationSources: OperationSource[];
+  operationSourceRefs: (string | null)[];
+  operationJobIds: (string | null)[];
+  operationRequestedByIds: (string | null)[];
+  operationIdempotencyKeys: (string | null)[];
+  operationRequestHashes: (string | null)[];
+}
 
-/** Inserts audit entries when `when` holds (one statement, one parameter per column). */
-export function insertAuditEntries(db: Sql, entries: readonly AuditInput[], when: RawBuilder<boolean>) {
-  const column = <K extends keyof AuditInput>(key: K) => entries.map((entry) => entry[key] ?? null);
+export function operationColumns(operations: readonly PlannedOperation[]): OperationColumns {
+  const rows = operations.map((operation) => operation.row);
+  return {
+    operationIds: rows.map((row) => row.id),
+    operationAgentIds: rows.map((row) => row.agentId),
+    operationKinds: rows.map((row) => row.kind),
+    operationSources: rows.map((row) => row.source),
+    operationSourceRefs: rows.map((row) => row.sourceRef ?? null),
+    operationJobIds: rows.map((row) => row.provisioningJobId ?? null),
+    operationRequestedByIds: rows.map((row) => row.requestedById ?? null),
+    operationIdempotencyKeys: rows.map((row) => row.idempotencyKey ?? null),
+    operationRequestHashes: rows.map((row) => row.requestHash ?? null),
+  };
+}
+
+/** Audit entries to insert, one array a column. */
+export interface AuditColumns {
+  auditAgentIds: (string | null)[];
+  auditOperationIds: (string | null)[];
+  auditSources: OperationSource[];
+  auditActors: (string | null)[];
+  auditActions: string[];
+  auditFromStatuses: (string | null)[];
+  auditToStatuses: (string | null)[];
+  auditDetails: (string | null)[];
+}
+
+export function auditColumns(entries: readonly AuditInput[]): AuditColumns {
+  return {
+    auditAgentIds: entries.map((entry) => entry.agentId ?? null),
+    auditOperationIds: entries.map((entry) => entry.operationId ?? null),
+    auditSources: entries.map((entry) => entry.source),
+    auditActors: entries.map((entry) => entry.actor ?? null),
+    auditActions: entries.map((entry) => entry.action),
+    auditFromStatuses: entries.map((entry) => entry.fromStatus ?? null),
+    auditToStatuses: entries.map((entry) => entry.toStatus ?? null),
+    auditDetails: entries.map((entry) => (entry.details === undefined ? null : JSON.stringify(entry.details))),
+  };
+}
+
+/** Inserts the audit entries when `when` holds. */
+export function insertAuditEntries(db: Sql, p: Placeholders<AuditColumns>, when: RawBuilder<boolean>) {
   return db
     .insertInto('AuditEntry')
     .columns(['agentId', 'operationId', 'source', 'actor', 'action', 'fromStatus', 'toStatus', 'details'])
     .expression(
-      sql<Insertable<AuditTable>>`SELECT * FROM unnest(${column('agentId')}::text[], ${column('operationId')}::text[], ${column('source')}::"OperationSource"[], ${column('actor')}::text[], ${column('action')}::text[], ${column('fromStatus')}::text[], ${column('toStatus')}::text[], ${entries.map((entry) => json(entry.details))}::jsonb[]) WHERE ${when}`,
+      sql<Insertable<AuditTable>>`SELECT * FROM unnest(${p.auditAgentIds}::text[], ${p.auditOperationIds}::text[], ${p.auditSources}::"OperationSource"[], ${p.auditActors}::text[], ${p.auditActions}::text[], ${p.auditFromStatuses}::text[], ${p.auditToStatuses}::text[], ${p.auditDetails}::jsonb[]) WHERE ${when}`,
     );
 }
 
-/** Inserts planned operations when `when` holds, returning them as stored. */
-export function insertOperations(db: Sql, operations: readonly PlannedOperation[], when: RawBuilder<boolean>) {
-  const column = <K extends keyof PlannedOperation['row']>(key: K) => operations.map((operation) => operation.row[key] ?? null);
+/** Inserts the operations when `when` holds, returning them as stored. */
+export function insertOperations(db: Sql, p: Placeholders<OperationColumns>, when: RawBuilder<boolean>) {
   return db
     .insertInto('Operation')
     .columns(['id', 'agentId', 'kind', 'source', 'sourceRef', 'provisioningJobId', 'requestedById', 'idempotencyKey', 'requestHash', 'updatedAt'])
     .expression(
-      sql<Insertable<OperationTable>>`SELECT *, now() FROM unnest(${column('id')}::text[], ${column('agentId')}::text[], ${column('kind')}::"OperationKind"[], ${column('source')}::"OperationSource"[], ${column('sourceRef')}::text[], ${column('provisioningJobId')}::text[], ${column('requestedById')}::text[], ${column('idempotencyKey')}::text[], ${column('requestHash')}::text[]) WHERE ${when}`,
+      sql<Insertable<OperationTable>>`SELECT *, now() FROM unnest(${p.operationIds}::text[], ${p.operationAgentIds}::text[], ${p.operationKinds}::"OperationKind"[], ${p.operationSources}::"OperationSource"[], ${p.operationSourceRefs}::text[], ${p.operationJobIds}::text[], ${p.operationRequestedByIds}::text[], ${p.operationIdempotencyKeys}::text[], ${p.operationRequestHashes}::text[]) WHERE ${when}`,
     )
     .returningAll();
 }
@@ -103,28 +153,36 @@ export function insertOperations(db: Sql, operations: readonly PlannedOperation[
 /** Stop, start, suspend and resume still waiting in line: a destroy makes them pointless. */
 export const SUPERSEDED_BY_DESTROY = ['stop', 'start', 'suspend', 'resume'] as const satisfies readonly OperationKind[];
 
-export interface Destroy {
-  agentId: string;
-  destroyId: string;
+/** Destroys being recorded: each agent with its destroy operation (empty when none). */
+export interface DestroyColumns {
+  destroyAgentIds: string[];
+  destroyIds: string[];
+  /** Who asked (the superseded operations' audit entries say so). */
+  destroySource: OperationSource;
+}
+
+export function destroyColumns(destroys: readonly PlannedOperation[], source: OperationSource): DestroyColumns {
+  return { destroyAgentIds: destroys.map(({ row }) => row.agentId), destroyIds: destroys.map(({ row }) => row.id), destroySource: source };
 }
 
 /**
  * When `when` holds, marks each agent's queued power changes superseded by its destroy; returns
  * the superseded operations (`id, agentId, kind, destroyId`) for `auditSuperseded`.
  */
-export function supersedeQueuedPowerChanges(destroys: readonly Destroy[], when: RawBuilder<boolean>) {
+export function supersedeQueuedPowerChanges(p: Placeholders<DestroyColumns>, when: RawBuilder<boolean>) {
   // Raw statements in a WITH need their own parentheses.
   return sql<{ id: string; agentId: string; kind: OperationKind; destroyId: string }>`(UPDATE "Operation" AS o
     SET status = 'superseded', "finishedAt" = now(), "updatedAt" = now(), error = 'superseded by destroy ' || d."destroyId"
-    FROM unnest(${destroys.map((d) => d.agentId)}::text[], ${destroys.map((d) => d.destroyId)}::text[]) AS d("agentId", "destroyId")
-    WHERE o."agentId" = d."agentId" AND o.status = 'queued' AND o.kind IN (${sql.join(SUPERSEDED_BY_DESTROY.map((kind) => sql.lit(kind)))}) AND ${when}
+    FROM unnest(${p.destroyAgentIds}::text[], ${p.destroyIds}::text[]) AS d("agentId", "destroyId")
+    WHERE o."agentId" = ANY(${p.destroyAgentIds}::text[]) AND o."agentId" = d."agentId" AND o.status = 'queued'
+      AND o.kind IN (${sql.join(SUPERSEDED_BY_DESTROY.map((kind) => sql.lit(kind)))}) AND ${when}
     RETURNING o.id, o."agentId", o.kind, d."destroyId")`;
 }
 
 /** The audit entries of the operations a `supersedeQueuedPowerChanges` CTE named `cte` returned. */
-export function auditSuperseded(cte: string, source: OperationSource) {
+export function auditSuperseded(cte: string, p: Placeholders<DestroyColumns>) {
   return sql<{ none?: never }>`(INSERT INTO "AuditEntry" ("agentId", "operationId", source, action, details)
-    SELECT s."agentId", s.id, ${source}::"OperationSource", 'operation.' || s.kind || '.superseded', jsonb_build_object('by', s."destroyId")
+    SELECT s."agentId", s.id, ${p.destroySource}::"OperationSource", 'operation.' || s.kind || '.superseded', jsonb_build_object('by', s."destroyId")
     FROM ${sql.table(cte)} AS s)`;
 }
 

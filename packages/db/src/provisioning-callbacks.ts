@@ -7,9 +7,21 @@ import { jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db } from './client';
 import type { AgentStatus, ProvisioningJobStatus } from './generated/client';
 import { newId } from './ids';
-import { StaleRead, unchanged, versionOf, type Versioned } from './locks';
-import { insertAuditEntries, insertOperations, planOperation, type AuditInput, type NewOperation, type OperationRecord } from './operations';
-import { recordDelivery, wasApplied, type Delivery } from './webhook-events';
+import { StaleRead, unchangedRow, versionOf, type Versioned } from './locks';
+import {
+  auditColumns,
+  insertAuditEntries,
+  insertOperations,
+  operationColumns,
+  planOperation,
+  type AuditColumns,
+  type AuditInput,
+  type NewOperation,
+  type OperationColumns,
+  type OperationRecord,
+} from './operations';
+import { prepare, type Placeholders } from './prepared';
+import { recordDelivery, recordDeliveryWhen, wasApplied, type Delivery } from './webhook-events';
 
 export interface CallbackFacts {
   /** The delivery was applied before. */
@@ -19,21 +31,22 @@ export interface CallbackFacts {
   agent: (Versioned & { status: AgentStatus }) | null;
 }
 
+const readFacts = prepare((db, p: Placeholders<{ deliveryId: string; jobId: string }>) =>
+  db.selectNoFrom((eb) => [
+    wasApplied('github', p.deliveryId).as('applied'),
+    jsonObjectFrom(eb.selectFrom('ProvisioningJob').select(['id', 'agentId', 'status', 'step', versionOf('ProvisioningJob').as('version')]).where('id', '=', p.jobId)).as('job'),
+    jsonObjectFrom(
+      eb
+        .selectFrom('Agent')
+        .select(['id', 'status', versionOf('Agent').as('version')])
+        .where('id', '=', eb.selectFrom('ProvisioningJob').select('agentId').where('id', '=', p.jobId)),
+    ).as('agent'),
+  ]),
+);
+
 export async function readCallbackFacts(db: Db, callback: { deliveryId: string; jobId: string }): Promise<CallbackFacts> {
-  const row = await db.kysely
-    .selectNoFrom((eb) => [
-      wasApplied({ provider: 'github', eventId: callback.deliveryId }).as('applied'),
-      jsonObjectFrom(
-        eb.selectFrom('ProvisioningJob').select(['id', 'agentId', 'status', 'step', versionOf('ProvisioningJob').as('version')]).where('id', '=', callback.jobId),
-      ).as('job'),
-      jsonObjectFrom(
-        eb
-          .selectFrom('Agent')
-          .select(['id', 'status', versionOf('Agent').as('version')])
-          .where('id', '=', eb.selectFrom('ProvisioningJob').select('agentId').where('id', '=', callback.jobId)),
-      ).as('agent'),
-    ])
-    .executeTakeFirstOrThrow();
+  const [row] = await readFacts(db, callback);
+  if (!row) throw new Error('the callback read returned no row');
   return row;
 }
 
@@ -67,36 +80,55 @@ export interface CallbackWrite {
 
 export type CallbackWriteResult = { outcome: 'recorded'; operations: OperationRecord[] } | { outcome: 'duplicate' };
 
-/**
- * Records the delivery and applies the callback in one statement; `duplicate` when another
- * delivery with the same id was recorded first. Throws StaleRead when the job or its agent
- * changed since they were read.
- */
-export async function recordCallback(db: Db, { delivery, effects: write }: CallbackWrite): Promise<CallbackWriteResult> {
-  if (!write) {
-    const recorded = await recordDelivery(db.kysely, delivery, sql<boolean>`true`).executeTakeFirst();
-    return recorded ? { outcome: 'recorded', operations: [] } : { outcome: 'duplicate' };
-  }
-  const rollback = write.rollback ? [planOperation(write.rollback)] : [];
-  const audits = [...write.audits, ...rollback.map((operation) => operation.audit)];
+type CallbackParameters = {
+  jobId: string;
+  jobVersion: string;
+  agentId: string;
+  agentVersion: string;
+  deliveryId: string;
+  deliveryType: string;
+  jobStatus: ProvisioningJobStatus;
+  jobStep: string | null;
+  jobError: string | null;
+  jobFinished: boolean;
+  /** The agent's new status; null keeps it. */
+  agentStatus: AgentStatus | null;
+  hasInstance: boolean;
+  instanceId: string;
+  serverId: string | null;
+  tailscaleDeviceId: string | null;
+  tailscaleHostname: string | null;
+  ipv4: string | null;
+  /** How the job's provision operations end; null: they go on. */
+  provisionStatus: 'succeeded' | 'failed' | null;
+  provisionError: string | null;
+} & OperationColumns &
+  AuditColumns;
+
+const writeCallback = prepare((db, p: Placeholders<CallbackParameters>) => {
   const applied = sql<boolean>`EXISTS (SELECT 1 FROM event)`;
-  const instance = write.instance;
-  const ends = write.provisionEnds;
-  const rows = await db.kysely
-    .with('gate', (qc) => qc.selectNoFrom(sql<boolean>`${unchanged('ProvisioningJob', [write.job])} AND ${unchanged('Agent', [write.agent])}`.as('fresh')))
-    .with('event', () => recordDelivery(db.kysely, delivery, sql<boolean>`(SELECT fresh FROM gate)`))
+  return db
+    .with('gate', (qc) => qc.selectNoFrom(sql<boolean>`${unchangedRow('ProvisioningJob', p.jobId, p.jobVersion)} AND ${unchangedRow('Agent', p.agentId, p.agentVersion)}`.as('fresh')))
+    .with('event', () => recordDeliveryWhen(db, { provider: 'github', eventId: p.deliveryId, type: p.deliveryType, occurredAt: null }, sql<boolean>`(SELECT fresh FROM gate)`))
     .with('job', (qc) =>
       qc
         .updateTable('ProvisioningJob')
-        .set({ status: write.progress.status, step: write.progress.step, error: write.progress.error, finishedAt: write.progress.finished ? sql`now()` : null, updatedAt: sql`now()` })
-        .where('id', '=', write.job.id)
+        .set({
+          status: sql`${p.jobStatus}::"ProvisioningJobStatus"`,
+          step: p.jobStep,
+          error: p.jobError,
+          finishedAt: sql`CASE WHEN ${p.jobFinished}::boolean THEN now() END`,
+          updatedAt: sql`now()`,
+        })
+        .where('id', '=', p.jobId)
         .where(applied),
     )
+    // The agent's row is written even when its status stays: a rollback may be recorded for it.
     .with('agent', (qc) =>
       qc
         .updateTable('Agent')
-        .set(write.agentStatus ? { status: write.agentStatus, updatedAt: sql`now()` } : { updatedAt: sql`now()` })
-        .where('id', '=', write.agent.id)
+        .set({ status: sql`coalesce(${p.agentStatus}::"AgentStatus", status)`, updatedAt: sql`now()` })
+        .where('id', '=', p.agentId)
         .where(applied),
     )
     .with('instance', (qc) =>
@@ -104,7 +136,8 @@ export async function recordCallback(db: Db, { delivery, effects: write }: Callb
         .insertInto('AgentInstance')
         .columns(['id', 'agentId', 'serverId', 'tailscaleDeviceId', 'tailscaleHostname', 'ipv4', 'status', 'updatedAt'])
         .expression(
-          sql`SELECT ${newId()}, ${write.agent.id}, ${instance?.serverId === null || instance === undefined ? null : String(instance.serverId)}::bigint, ${instance?.tailscaleDeviceId ?? null}, ${instance?.tailscaleHostname ?? null}, ${instance?.ipv4 ?? null}, 'running'::"InstanceStatus", now() WHERE ${instance ? applied : sql<boolean>`false`}`,
+          sql`SELECT ${p.instanceId}, ${p.agentId}, ${p.serverId}::bigint, ${p.tailscaleDeviceId}::text, ${p.tailscaleHostname}::text, ${p.ipv4}::text, 'running'::"InstanceStatus", now()
+            WHERE ${p.hasInstance}::boolean AND ${applied}`,
         )
         .onConflict((conflict) =>
           conflict.column('agentId').doUpdateSet((eb) => ({
@@ -120,11 +153,11 @@ export async function recordCallback(db: Db, { delivery, effects: write }: Callb
     .with('ended', (qc) =>
       qc
         .updateTable('Operation')
-        .set({ status: ends?.status ?? 'succeeded', error: ends?.error ?? null, finishedAt: sql`now()`, updatedAt: sql`now()` })
-        .where('provisioningJobId', '=', write.job.id)
+        .set({ status: sql`${p.provisionStatus}::"OperationStatus"`, error: p.provisionError, finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where('provisioningJobId', '=', p.jobId)
         .where('kind', '=', 'provision')
         .where('status', 'in', ['queued', 'running'])
-        .where(ends ? applied : sql<boolean>`false`)
+        .where(sql<boolean>`${p.provisionStatus}::text IS NOT NULL AND ${applied}`)
         .returning(['id', 'agentId', 'status', 'error']),
     )
     .with('ended_audit', (qc) =>
@@ -143,13 +176,46 @@ export async function recordCallback(db: Db, { delivery, effects: write }: Callb
             ]),
         ),
     )
-    .with('operation', () => insertOperations(db.kysely, rollback, applied))
-    .with('audit', () => insertAuditEntries(db.kysely, audits, applied))
+    .with('operation', () => insertOperations(db, p, applied))
+    .with('audit', () => insertAuditEntries(db, p, applied))
     .selectFrom('gate')
     .leftJoin('operation', (join) => join.onTrue())
     .select(['gate.fresh', applied.as('applied')])
-    .selectAll('operation')
-    .execute();
+    .selectAll('operation');
+});
+
+/**
+ * Records the delivery and applies the callback in one statement; `duplicate` when another
+ * delivery with the same id was recorded first. Throws StaleRead when the job or its agent
+ * changed since they were read.
+ */
+export async function recordCallback(db: Db, { delivery, effects }: CallbackWrite): Promise<CallbackWriteResult> {
+  if (!effects) return (await recordDelivery(db, delivery)) ? { outcome: 'recorded', operations: [] } : { outcome: 'duplicate' };
+  const rollback = effects.rollback ? [planOperation(effects.rollback)] : [];
+  const instance = effects.instance;
+  const rows = await writeCallback(db, {
+    jobId: effects.job.id,
+    jobVersion: effects.job.version,
+    agentId: effects.agent.id,
+    agentVersion: effects.agent.version,
+    deliveryId: delivery.eventId,
+    deliveryType: delivery.type,
+    jobStatus: effects.progress.status,
+    jobStep: effects.progress.step,
+    jobError: effects.progress.error,
+    jobFinished: effects.progress.finished,
+    agentStatus: effects.agentStatus ?? null,
+    hasInstance: instance !== undefined,
+    instanceId: newId(),
+    serverId: instance?.serverId === null || instance === undefined ? null : String(instance.serverId),
+    tailscaleDeviceId: instance?.tailscaleDeviceId ?? null,
+    tailscaleHostname: instance?.tailscaleHostname ?? null,
+    ipv4: instance?.ipv4 ?? null,
+    provisionStatus: effects.provisionEnds?.status ?? null,
+    provisionError: effects.provisionEnds?.error ?? null,
+    ...operationColumns(rollback),
+    ...auditColumns([...effects.audits, ...rollback.map((operation) => operation.audit)]),
+  });
   const first = rows[0];
   if (!first?.fresh) throw new StaleRead('the provisioning job or its agent');
   if (!first.applied) return { outcome: 'duplicate' };

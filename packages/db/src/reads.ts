@@ -3,11 +3,12 @@
 // a user's read is scoped by `userId`, so another user's agent is simply not found.
 import { sql, type Selectable } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import type { Db } from './client';
+import type { Db, Sql } from './client';
 import type { AgentStatus, InstanceStatus, OperationStatus, ProvisioningJobStatus, StepStatus } from './generated/client';
 import type { Agent as AgentTable } from './generated/kysely/types';
 import { operationFromJson, utcDate, utcDateOrNull } from './json-rows';
 import type { OperationRecord } from './operations';
+import { prepare, type Placeholders } from './prepared';
 
 export type AgentRecord = Selectable<AgentTable>;
 
@@ -47,8 +48,8 @@ export interface OperationDetail extends OperationRecord {
 
 const serverIdOf = (value: string | number | null) => (value === null ? null : Number(value));
 
-function agentsWithInstance(db: Db) {
-  return db.kysely
+function agentsWithInstance(db: Sql) {
+  return db
     .selectFrom('Agent')
     .innerJoin('User', 'User.id', 'Agent.userId')
     .leftJoin('AgentInstance', 'AgentInstance.agentId', 'Agent.id')
@@ -74,19 +75,23 @@ function toAgent(row: AgentRow): AgentWithInstance {
   };
 }
 
+const agentsOf = prepare((db, p: Placeholders<{ userId: string | null; ownerEmail: string | null; status: AgentStatus | null }>) =>
+  agentsWithInstance(db)
+    .where(sql<boolean>`(${p.userId}::text IS NULL OR "Agent"."userId" = ${p.userId})`)
+    .where(sql<boolean>`(${p.ownerEmail}::text IS NULL OR "User".email = ${p.ownerEmail})`)
+    .where(sql<boolean>`(${p.status}::"AgentStatus" IS NULL OR "Agent".status = ${p.status}::"AgentStatus")`)
+    .orderBy('Agent.createdAt')
+    .orderBy('Agent.id'),
+);
+
 /** Agents with their instance and owner, oldest first: a user's (`userId`), an owner's by email, or all; optionally in one status. */
 export async function listAgents(db: Db, filter: { userId?: string; ownerEmail?: string; status?: AgentStatus } = {}): Promise<AgentWithInstance[]> {
-  let query = agentsWithInstance(db);
-  if (filter.userId !== undefined) query = query.where('Agent.userId', '=', filter.userId);
-  if (filter.ownerEmail !== undefined) query = query.where('User.email', '=', filter.ownerEmail.toLowerCase());
-  if (filter.status !== undefined) query = query.where('Agent.status', '=', filter.status);
-  const rows = await query.orderBy('Agent.createdAt').orderBy('Agent.id').execute();
+  const rows = await agentsOf(db, { userId: filter.userId ?? null, ownerEmail: filter.ownerEmail?.toLowerCase() ?? null, status: filter.status ?? null });
   return rows.map(toAgent);
 }
 
-/** One agent (a user's own when `userId` is given) with its instance and most recent operations. */
-export async function findAgent(db: Db, agentId: string, scope: { userId?: string; recentOperations?: number } = {}): Promise<AgentDetail | null> {
-  let query = agentsWithInstance(db)
+const agentDetail = prepare((db, p: Placeholders<{ agentId: string; userId: string | null; recentOperations: number }>) =>
+  agentsWithInstance(db)
     .select((eb) =>
       jsonArrayFrom(
         eb
@@ -95,22 +100,34 @@ export async function findAgent(db: Db, agentId: string, scope: { userId?: strin
           .whereRef('Operation.agentId', '=', 'Agent.id')
           .orderBy('Operation.createdAt', 'desc')
           .orderBy('Operation.id', 'desc')
-          .limit(scope.recentOperations ?? 10),
+          .limit(p.recentOperations),
       ).as('operations'),
     )
-    .where('Agent.id', '=', agentId);
-  if (scope.userId !== undefined) query = query.where('Agent.userId', '=', scope.userId);
-  const row = await query.executeTakeFirst();
+    .where('Agent.id', '=', p.agentId)
+    .where(sql<boolean>`(${p.userId}::text IS NULL OR "Agent"."userId" = ${p.userId})`),
+);
+
+/** One agent (a user's own when `userId` is given) with its instance and most recent operations. */
+export async function findAgent(db: Db, agentId: string, scope: { userId?: string; recentOperations?: number } = {}): Promise<AgentDetail | null> {
+  const [row] = await agentDetail(db, { agentId, userId: scope.userId ?? null, recentOperations: scope.recentOperations ?? 10 });
   if (!row) return null;
   const { operations, ...agent } = row;
   return { ...toAgent(agent), operations: operations.map(operationFromJson) };
 }
 
+const operationOf = prepare((db, p: Placeholders<{ operationId: string; userId: string | null }>) =>
+  db
+    .selectFrom('Operation')
+    .innerJoin('Agent', 'Agent.id', 'Operation.agentId')
+    .selectAll('Operation')
+    .where('Operation.id', '=', p.operationId)
+    .where(sql<boolean>`(${p.userId}::text IS NULL OR "Agent"."userId" = ${p.userId})`),
+);
+
 /** One operation (of a user's agent when `userId` is given). */
 export async function findOperation(db: Db, operationId: string, scope: { userId?: string } = {}): Promise<OperationRecord | null> {
-  let query = db.kysely.selectFrom('Operation').selectAll('Operation').where('Operation.id', '=', operationId);
-  if (scope.userId !== undefined) query = query.innerJoin('Agent', 'Agent.id', 'Operation.agentId').where('Agent.userId', '=', scope.userId);
-  return (await query.executeTakeFirst()) ?? null;
+  const [operation] = await operationOf(db, { operationId, userId: scope.userId ?? null });
+  return operation ?? null;
 }
 
 /** Operations, newest first. */

@@ -2,8 +2,9 @@
 // side says whether a delivery was already applied; the write side records it inside the very
 // statement that applies it, and only the statement that records it first goes on to apply it.
 import { sql, type RawBuilder } from 'kysely';
-import type { Sql } from './client';
+import type { Db, Sql } from './client';
 import type { WebhookProvider } from './generated/client';
+import { prepare, type Placeholders } from './prepared';
 
 export interface Delivery {
   provider: WebhookProvider;
@@ -15,16 +16,26 @@ export interface Delivery {
 }
 
 /** Whether the delivery was applied before (for a read statement). */
-export function wasApplied(delivery: Pick<Delivery, 'provider' | 'eventId'>): RawBuilder<boolean> {
-  return sql<boolean>`EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = ${delivery.provider}::"WebhookProvider" AND "eventId" = ${delivery.eventId})`;
+export function wasApplied(provider: WebhookProvider, eventId: string): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM "WebhookEvent" WHERE provider = ${sql.lit(provider)}::"WebhookProvider" AND "eventId" = ${eventId})`;
 }
 
 /** Records the delivery when `when` holds; returns its row only if no earlier statement recorded it. */
-export function recordDelivery(db: Sql, delivery: Delivery, when: RawBuilder<boolean>) {
+export function recordDeliveryWhen(db: Sql, delivery: { provider: WebhookProvider; eventId: string; type: string; occurredAt: string | null }, when: RawBuilder<boolean>) {
   return db
     .insertInto('WebhookEvent')
     .columns(['provider', 'eventId', 'type', 'occurredAt'])
-    .expression(sql`SELECT ${delivery.provider}::"WebhookProvider", ${delivery.eventId}, ${delivery.type}, ${delivery.occurredAt?.toISOString() ?? null}::timestamp(3) WHERE ${when}`)
+    .expression(sql`SELECT ${sql.lit(delivery.provider)}::"WebhookProvider", ${delivery.eventId}, ${delivery.type}, ${delivery.occurredAt}::timestamp(3) WHERE ${when}`)
     .onConflict((conflict) => conflict.columns(['provider', 'eventId']).doNothing())
     .returning('id');
+}
+
+const insertDelivery = prepare((db, p: Placeholders<{ provider: WebhookProvider; eventId: string; type: string; occurredAt: string | null }>) =>
+  db.insertInto('WebhookEvent').values({ provider: p.provider, eventId: p.eventId, type: p.type, occurredAt: p.occurredAt }).onConflict((conflict) => conflict.columns(['provider', 'eventId']).doNothing()).returning('id'),
+);
+
+/** Records a delivery that changes nothing else; false when it was recorded before. */
+export async function recordDelivery(db: Db, delivery: Delivery): Promise<boolean> {
+  const rows = await insertDelivery(db, { provider: delivery.provider, eventId: delivery.eventId, type: delivery.type, occurredAt: delivery.occurredAt?.toISOString() ?? null });
+  return rows.length === 1;
 }
