@@ -1,6 +1,7 @@
-// `npm run bench`: the whole pipeline in one process against the simulator, measured.
+// `npm run bench engine`: the whole pipeline in one process against the simulator, measured.
 // Ingress: latency and throughput of accepted stop requests. Engine: time for every
 // operation to finish and Hetzner calls per operation. Memory: peak RSS. Prints a table.
+// (The engine's own benchmark replaces this one; `runEngineBench` is what bench/run.ts calls.)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,7 +13,6 @@ import { createUser } from '@agent-lifecycle/lifecycle';
 import { createLogger } from '@agent-lifecycle/logger';
 import { startWorkers } from '@agent-lifecycle/worker';
 
-const AGENTS = Number(process.argv[2] ?? 300);
 const CONCURRENCY = 20;
 const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(__dirname, '..');
@@ -28,7 +28,8 @@ async function admin(sql: string): Promise<void> {
   await client.end();
 }
 
-async function main(): Promise<void> {
+export async function runEngineBench(argv: string[] = []): Promise<void> {
+  const AGENTS = Number(argv.find((arg) => /^\d+$/.test(arg)) ?? 300);
   const database = `agent_lifecycle_bench_${Date.now()}`;
   const databaseUrl = ADMIN_URL.replace(/\/postgres$/, `/${database}`);
   await admin(`CREATE DATABASE "${database}"`);
@@ -116,7 +117,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runEngineBench(process.argv.slice(2)).catch((error) => {
+    process.stderr.write(`engine benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}
