@@ -1,5 +1,5 @@
-// The lifecycle use cases the ingress calls, built per request around the request's
-// logger so every line they write carries the request id. Building them is cheap.
+// The lifecycle use cases the ingress calls, built per request (only the one a route uses)
+// around the request's logger, so every line they write carries the request id.
 import type { Db } from '@agent-lifecycle/db';
 import { createBilling, createOperationRequests, createProvisioningCallbacks, type OperationQueue } from '@agent-lifecycle/lifecycle';
 import type { Logger } from '@agent-lifecycle/logger';
@@ -14,9 +14,15 @@ export function useCasesFor(deps: UseCaseDeps) {
   return (req: Request) => {
     const logger: Logger = req.log;
     return {
-      requests: createOperationRequests({ db: deps.db, queue: deps.queue, logger }),
-      billing: createBilling({ db: deps.db, queue: deps.queue, logger }),
-      callbacks: createProvisioningCallbacks({ db: deps.db, queue: deps.queue, logger }),
+      get requests() {
+        return createOperationRequests({ db: deps.db, queue: deps.queue, logger });
+      },
+      get billing() {
+        return createBilling({ db: deps.db, queue: deps.queue, logger });
+      },
+      get callbacks() {
+        return createProvisioningCallbacks({ db: deps.db, queue: deps.queue, logger });
+      },
     };
   };
 }

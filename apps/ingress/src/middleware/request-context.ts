@@ -25,7 +25,7 @@ export function requestContext(logger: Logger, observe: RequestObserver) {
       // Bull Board is a sub-application with its own routes: one label for all of it.
       const route = path.startsWith('/admin/queues') ? '/admin/queues' : (routeTemplateOf(req) ?? 'unmatched');
       observe({ method: req.method, route, status: res.statusCode, seconds });
-      const line = { method: req.method, route, path, status: res.statusCode, durationMs: Math.round(seconds * 1000) };
+      const line = { method: req.method, route, path, status: res.statusCode, durationMs: Math.round(seconds * 1000), userId: req.user?.id };
       if (res.statusCode >= 500) req.log.error(line, 'request failed');
       else req.log.info(line, 'request');
     });
