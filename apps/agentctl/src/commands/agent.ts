@@ -1,7 +1,7 @@
 // `agentctl agent list|show`: agents with their instance (server, device, address) and
 // the operations that changed them, as the database records them.
-import { AgentStatus, type AgentStatus as AgentStatusValue } from '@agent-lifecycle/db';
-import { agentView, loadAgentDetail, type AgentView } from '@agent-lifecycle/lifecycle';
+import { AgentStatus, findAgent, findUserByEmail, listAgents, type AgentStatus as AgentStatusValue } from '@agent-lifecycle/db';
+import { agentView, type AgentView } from '@agent-lifecycle/lifecycle';
 import type { CommandSpec } from '../args';
 import { CommandFailed } from '../cli-errors';
 import type { CliContext } from '../context';
@@ -35,16 +35,12 @@ export const agentCommands: CommandSpec<CliContext>[] = [
       const db = context.db();
       let userId: string | undefined;
       if (args.options.user !== undefined) {
-        const user = await db.user.findUnique({ where: { email: args.options.user.toLowerCase() } });
+        const user = await findUserByEmail(db, args.options.user.toLowerCase());
         if (!user) throw new CommandFailed(`No user with email ${args.options.user}.`);
         userId = user.id;
       }
-      const agents = await db.agent.findMany({
-        where: { ...(userId ? { userId } : {}), ...(args.options.status ? { status: args.options.status as AgentStatusValue } : {}) },
-        include: { instance: true, user: { select: { email: true } } },
-        orderBy: { createdAt: 'asc' },
-      });
-      const views = agents.map((agent) => ({ ...agentView(agent), userEmail: agent.user.email }));
+      const agents = await listAgents(db, { userId, status: args.options.status as AgentStatusValue | undefined });
+      const views = agents.map((agent) => ({ ...agentView(agent), userEmail: agent.ownerEmail }));
       const rows = views.map((agent) => [agent.id, agent.name, agent.status, agent.userEmail, agent.instance?.serverId, agent.instance?.tailscaleDeviceId, agent.instance?.ipv4, shortDate(agent.createdAt)]);
       const text = views.length === 0 ? 'No agents.' : table(['ID', 'NAME', 'STATUS', 'USER', 'SERVER', 'DEVICE', 'IPV4', 'CREATED'], rows);
       return { json: { agents: views }, text };
@@ -58,11 +54,10 @@ export const agentCommands: CommandSpec<CliContext>[] = [
     options: {},
     async run(context, args) {
       const id = args.positionals.ID ?? '';
-      const db = context.db();
-      const agent = await loadAgentDetail(db, id);
-      if (!agent) throw new CommandFailed(`No agent ${id}.`);
-      const owner = await db.agent.findUnique({ where: { id }, select: { user: { select: { email: true } } } });
-      const view = { ...agent, userEmail: owner?.user.email ?? null };
+      const found = await findAgent(context.db(), id);
+      if (!found) throw new CommandFailed(`No agent ${id}.`);
+      const agent = agentView(found);
+      const view = { ...agent, userEmail: found.ownerEmail };
       const operations = agent.operations ?? [];
       const text = [
         keyValues([

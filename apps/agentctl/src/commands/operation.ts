@@ -1,6 +1,6 @@
 // `agentctl operation list|show|retry`: every intended change to an agent, its steps as
 // the workers record them (with Hetzner action ids), and re-running a failed one.
-import { OperationStatus, type OperationStatus as OperationStatusValue } from '@agent-lifecycle/db';
+import { findOperationDetail, listOperations, OperationStatus, type OperationStatus as OperationStatusValue } from '@agent-lifecycle/db';
 import { operationView, retryOperation, type OperationQueue, type OperationView } from '@agent-lifecycle/lifecycle';
 import type { CommandSpec } from '../args';
 import { CommandFailed, UsageError } from '../cli-errors';
@@ -29,11 +29,7 @@ export const operationCommands: CommandSpec<CliContext>[] = [
     async run(context, args) {
       const limit = Number(args.options.limit ?? '50');
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`agentctl operation list: --limit must be a whole number from 1 to 1000 (got "${args.options.limit}")`);
-      const operations = await context.db().operation.findMany({
-        where: { ...(args.options.agent ? { agentId: args.options.agent } : {}), ...(args.options.status ? { status: args.options.status as OperationStatusValue } : {}) },
-        orderBy: { createdAt: 'desc' },
-        take: limit,
-      });
+      const operations = await listOperations(context.db(), { agentId: args.options.agent, status: args.options.status as OperationStatusValue | undefined, limit });
       const views = operations.map((operation) => operationView(operation));
       const rows = views.map((op) => [op.id, op.agentId, op.kind, op.source, op.status, op.attempts, shortDate(op.createdAt), shortDate(op.finishedAt), op.error]);
       const text = views.length === 0 ? 'No operations.' : table(['ID', 'AGENT', 'KIND', 'SOURCE', 'STATUS', 'ATTEMPTS', 'CREATED', 'FINISHED', 'ERROR'], rows);
@@ -48,10 +44,7 @@ export const operationCommands: CommandSpec<CliContext>[] = [
     options: {},
     async run(context, args) {
       const id = args.positionals.ID ?? '';
-      const operation = await context.db().operation.findUnique({
-        where: { id },
-        include: { steps: { orderBy: { startedAt: 'asc' } }, agent: { select: { name: true, status: true } }, provisioningJob: true },
-      });
+      const operation = await findOperationDetail(context.db(), id);
       if (!operation) throw new CommandFailed(`No operation ${id}.`);
       const view = operationView(operation);
       const steps = view.steps ?? [];
