@@ -84,6 +84,20 @@ describe('verified events', () => {
   });
 });
 
+describe('the subscription mirror', () => {
+  it('records the quantity a subscription event gives and keeps it through an invoice that does not say it', async () => {
+    const customer = await aUser().withStripeCustomer().create(t.db);
+    const customerId = customer.user.stripeCustomerId!;
+    const now = Math.floor(Date.now() / 1000);
+    const withItems = { ...subscription(customerId, 'active'), items: { data: [{ quantity: 2, current_period_end: 1_900_000_000 }, { quantity: 1, current_period_end: 1_900_000_000 }], has_more: false } };
+
+    expect((await deliver(stripeEvent('customer.subscription.created', withItems, { created: now - 10 }))).status).toBe(200);
+    expect((await deliver(stripeEvent('invoice.paid', invoice(customerId), { created: now }))).status).toBe(200);
+
+    expect(await t.db.subscription.findUniqueOrThrow({ where: { id: `sub_${customerId}` } })).toMatchObject({ status: 'active', quantity: 3, currentPeriodEnd: new Date(1_900_000_000_000) });
+  });
+});
+
 describe('events out of order', () => {
   it('leaves agents destroyed when an older payment failure arrives after the cancellation: destroys only, no suspend', async () => {
     const { customerId, agentIds } = await aCustomerWithAgents();
