@@ -54,12 +54,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     db,
     useCases: useCasesFor({ db, queue: queues }),
     metrics,
-    userApi: [limits.failedAuth, bearerAuth(db), limits.perUser, ...jsonBody(bodyLimit)],
+    userApi: [bearerAuth(db, limits.failedAuth), limits.perUser, ...jsonBody(bodyLimit)],
     webhookBodyLimit: options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT,
   };
 
   const app = express();
   app.disable('x-powered-by');
+  // Answers are small, mostly 202s and webhook acknowledgements: hashing each for an ETag is waste.
+  app.disable('etag');
   app.set('query parser', 'simple');
   app.use(requestContext(logger, metrics.observeRequest));
   app.use(BULL_BOARD_PATH, bullBoardRouter({ queues, ...config.bullBoard }));

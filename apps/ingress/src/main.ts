@@ -2,11 +2,15 @@
 // and shuts down gracefully on SIGTERM/SIGINT.
 import { loadConfigOrExit } from '@agent-lifecycle/config';
 import { createLogger } from '@agent-lifecycle/logger';
+import pino from 'pino';
 import { startIngress } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger('ingress', { level: config.logLevel });
+  // Not a terminal (a container, a pipe): lines are written without blocking, so under load a
+  // request does not wait for the write of its access line (pino flushes them on exit).
+  const destination = process.stdout.isTTY ? undefined : pino.destination({ sync: false });
+  const logger = createLogger('ingress', { level: config.logLevel, destination });
   if (config.generatedSecrets.length > 0) {
     logger.warn({ generated: config.generatedSecrets }, 'sandbox: secrets were generated for this process only; set them to share them with other pieces');
   }

@@ -18,9 +18,18 @@ export function userOf(req: Request): User {
   return req.user;
 }
 
+const templates = new Map<string, string>();
+
 /** The route as declared (`/api/agents/{id}/stop`), for metric labels and idempotency scopes. */
 export function routeTemplateOf(req: Request): string | undefined {
   const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path !== 'string') return undefined;
-  return `${req.baseUrl}${path}`.replace(/:(\w+)/g, '{$1}');
+  const declared = `${req.baseUrl}${path}`;
+  let template = templates.get(declared);
+  if (template === undefined) {
+    // Declared routes are few: each is rewritten once.
+    template = declared.replace(/:(\w+)/g, '{$1}');
+    templates.set(declared, template);
+  }
+  return template;
 }

@@ -44,15 +44,22 @@ function observeRoundTrips(pool: pg.Pool, onRoundTrip: (sql: string) => void): v
 
 /** The pool as Kysely sees it: a statement prepared in ./prepared is sent by name (parsed and planned once per connection). */
 function namingPreparedStatements(pool: pg.Pool): PostgresPool {
+  // One wrapper a connection, made the first time the pool hands it out.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient) => {
+    const query = (text: string, values: unknown[]) => {
+      const name = preparedNameOf(text);
+      return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+    };
+    // Kysely only ever calls query(sql, parameters) and release() on what connect() returns.
+    return { query, release: () => client.release() } as unknown as PostgresPoolClient;
+  };
   return {
     async connect() {
       const client = await pool.connect();
-      const query = (text: string, values: unknown[]) => {
-        const name = preparedNameOf(text);
-        return name === undefined ? client.query(text, values) : client.query({ name, text, values });
-      };
-      // Kysely only ever calls query(sql, parameters) and release() on what connect() returns.
-      return { query, release: () => client.release() } as unknown as PostgresPoolClient;
+      let wrapper = wrappers.get(client);
+      if (!wrapper) wrappers.set(client, (wrapper = wrap(client)));
+      return wrapper;
     },
     end: () => pool.end(),
   };
@@ -60,7 +67,9 @@ function namingPreparedStatements(pool: pg.Pool): PostgresPool {
 
 export function createDb(connectionString: string, options: DbOptions = {}): Db {
   // Sessions in UTC, so now() and CURRENT_TIMESTAMP defaults land in timestamp columns as UTC, as Prisma writes them.
-  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, types, options: '-c TimeZone=UTC' });
+  // Connections stay open once made (no idle timeout): a service keeps using them, and pg-pool
+  // would otherwise arm and clear a timer on every checkout.
+  const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 10, idleTimeoutMillis: 0, types, options: '-c TimeZone=UTC' });
   pool.on('error', options.onPoolError ?? (() => undefined));
   if (options.onRoundTrip) observeRoundTrips(pool, options.onRoundTrip);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -1,6 +1,7 @@
 // Rate limits of the user API: each user (whatever token they use) gets `limit` requests
 // per window, and each IP a smaller budget of failed authentications so tokens cannot be
 // guessed. Over the limit: 429 `rate_limited` with `Retry-After`.
+import { isIPv4 } from 'node:net';
 import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../errors';
@@ -21,6 +22,16 @@ function refuse(req: Request, _res: Response, next: NextFunction, options: Optio
   next(new HttpError(429, 'rate_limited', 'Too many requests; try again after the number of seconds in Retry-After.', undefined, { 'Retry-After': String(seconds) }));
 }
 
+/** An IPv4 address is its own key; an IPv6 address counts with its /56 network (one host has many). */
+function ipKeyOf(req: Request): string {
+  const ip = req.ip ?? 'unknown';
+  return isIPv4(ip) ? ip : ipKeyGenerator(ip);
+}
+
+/**
+ * `failedAuth` counts only failed authentications: the bearer middleware runs it when a token
+ * is missing or wrong (429 once the IP's budget is spent), so accepted requests never pay for it.
+ */
 export function userApiRateLimits(settings: RateLimitSettings): { failedAuth: RequestHandler; perUser: RequestHandler } {
   return {
     failedAuth: rateLimit({
@@ -28,9 +39,9 @@ export function userApiRateLimits(settings: RateLimitSettings): { failedAuth: Re
       limit: settings.failedAuthLimit,
       standardHeaders: false,
       legacyHeaders: false,
-      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      keyGenerator: ipKeyOf,
+      // The key is the IP (or its IPv6 network), as ipKeyGenerator would make it.
+      validate: { keyGeneratorIpFallback: false },
       handler: refuse,
     }),
     perUser: rateLimit({
@@ -38,7 +49,8 @@ export function userApiRateLimits(settings: RateLimitSettings): { failedAuth: Re
       limit: settings.limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      keyGenerator: (req) => `user:${req.user?.id ?? ipKeyGenerator(req.ip ?? 'unknown')}`,
+      keyGenerator: (req) => `user:${req.user?.id ?? ipKeyOf(req)}`,
+      validate: { keyGeneratorIpFallback: false },
       handler: refuse,
     }),
   };
