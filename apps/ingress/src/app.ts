@@ -8,6 +8,7 @@ import type { Logger } from '@agent-lifecycle/logger';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board';
+import { connectedQueue } from './connected-queue';
 import { createMetrics } from './metrics';
 import { bearerAuth } from './middleware/bearer-auth';
 import { DEFAULT_BODY_LIMIT, DEFAULT_WEBHOOK_BODY_LIMIT, jsonBody } from './middleware/body-parsing';
@@ -28,8 +29,8 @@ export interface AppDeps {
   config: Config;
   db: Db;
   queues: JobQueues;
-  /** The producer's Redis connection, pinged by the readiness check. */
-  redis: Pingable;
+  /** The producer's Redis connection: pinged by the readiness check, and enqueues wait for nothing while it is down. */
+  redis: Pingable & { readonly status: string };
   logger: Logger;
 }
 
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const routeDeps: RouteDeps = {
     config,
     db,
-    useCases: useCasesFor({ db, queue: queues }),
+    useCases: useCasesFor({ db, queue: connectedQueue(queues, redis) }),
     metrics,
     userApi: [bearerAuth(db, limits.failedAuth), limits.perUser, ...jsonBody(bodyLimit)],
     webhookBodyLimit: options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT,

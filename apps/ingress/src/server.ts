@@ -67,6 +67,8 @@ export async function startIngress(options: StartIngressOptions): Promise<Ingres
   redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
   await redisReady(redis, logger);
   const queues = new JobQueues({ connection: redis, prefix: config.queuePrefix });
+  // The connection's own errors are logged above; the queues repeat them, once each.
+  for (const queue of Object.values(queues.queues)) queue.on('error', (error) => logger.debug({ queue: queue.name, err: error.message }, 'queue error'));
   const app = createApp({ config, db, queues, redis, logger }, options.app);
   const server = createServer(app);
   const port = await listen(server, config.port, options.host);
