@@ -58,6 +58,8 @@ export async function enqueueWithinBound(deps: AcceptDeps, operations: readonly 
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), boundMs);
+    // A bound never keeps a process alive that has nothing else to do.
+    timer.unref();
   });
   const outcome = await Promise.race([all, late]);
   clearTimeout(timer);
