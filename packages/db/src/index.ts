@@ -25,7 +25,7 @@ export type { BillingAgent, BillingFacts, BillingWrite, BillingWriteResult, Stor
 export { readCallbackFacts, recordCallback } from './provisioning-callbacks';
 export type { CallbackEffects, CallbackFacts, CallbackWrite, CallbackWriteResult, InstanceFields } from './provisioning-callbacks';
 export { findUserByTokenHash, findUserByEmail, insertUser, insertApiToken } from './accounts';
-export { listAgents, findAgent, findOperation, listOperations, findOperationDetail } from './reads';
+export { listAgents, findAgent, findOperation, listOperations, findOperationDetail, latestSubscriptionStatus } from './reads';
 export type { AgentRecord, AgentWithInstance, AgentDetail, InstanceRecord, OperationDetail, StepRecord } from './reads';
 export { Prisma } from './generated/client';
 export type {

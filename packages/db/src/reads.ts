@@ -4,7 +4,7 @@
 import { sql, type Selectable } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { Db, Sql } from './client';
-import type { AgentStatus, InstanceStatus, OperationStatus, ProvisioningJobStatus, StepStatus } from './generated/client';
+import type { AgentStatus, InstanceStatus, OperationStatus, ProvisioningJobStatus, StepStatus, SubscriptionStatus } from './generated/client';
 import type { Agent as AgentTable } from './generated/kysely/types';
 import { operationFromJson, utcDate, utcDateOrNull } from './json-rows';
 import type { OperationRecord } from './operations';
@@ -174,4 +174,17 @@ export async function findOperationDetail(db: Db, operationId: string): Promise<
     provisioningJob,
     steps: steps.map((step) => ({ ...step, startedAt: utcDate(step.startedAt), finishedAt: utcDateOrNull(step.finishedAt) })),
   };
+}
+
+const billingOf = prepare((db, p: Placeholders<{ userId: string }>) =>
+  db.selectFrom('Subscription').select('status').where('userId', '=', p.userId).orderBy('lastEventAt', 'desc').limit(1),
+);
+
+/**
+ * The status of the user's subscription with the latest billing event (null without one): what
+ * a start or resume checks before it runs (the lifecycle's BILLING_FORBIDS_RUNNING).
+ */
+export async function latestSubscriptionStatus(db: Db, userId: string): Promise<SubscriptionStatus | null> {
+  const [row] = await billingOf(db, { userId });
+  return row?.status ?? null;
 }

@@ -2,7 +2,7 @@
 // (requests/*, used by the ingress) and how workers carry operations out (engine/*).
 export * from './ports';
 export { JOB_OF_KIND, type OperationQueue } from './records';
-export { createOperationRequests, BILLING_FORBIDS_RUNNING } from './requests/operation-requests';
+export { createOperationRequests, BILLING_FORBIDS_RUNNING, billingAllowsRunning } from './requests/operation-requests';
 export type { OperationRequests, OperationRequest, Idempotency, Accepted, UserOperationKind, RequestedAgent } from './requests/operation-requests';
 export { createBilling } from './requests/billing';
 export type { Billing, BillingEvent, BillingOutcome, BillingResult } from './requests/billing';

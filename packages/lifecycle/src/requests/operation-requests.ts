@@ -59,6 +59,11 @@ export interface RequestedAgent {
 /** Billing states in which new agents and user starts wait: the customer is behind or gone. */
 export const BILLING_FORBIDS_RUNNING: readonly SubscriptionStatus[] = ['past_due', 'unpaid', 'canceled', 'incomplete_expired'];
 
+/** Whether billing lets an agent run (start, resume, create): the engine checks it again when a start or resume runs. */
+export function billingAllowsRunning(billing: SubscriptionStatus | null): boolean {
+  return billing === null || !BILLING_FORBIDS_RUNNING.includes(billing);
+}
+
 /** Throws the contract's 409 when the agent's status does not allow the operation. */
 export function assertAllowed(agent: { status: string }, kind: UserOperationKind): void {
   switch (kind) {
@@ -77,7 +82,7 @@ export function assertAllowed(agent: { status: string }, kind: UserOperationKind
 
 /** New agents and user starts wait until billing is in good standing again. */
 function assertBillingInGoodStanding(billing: SubscriptionStatus | null): void {
-  if (billing !== null && BILLING_FORBIDS_RUNNING.includes(billing)) {
+  if (!billingAllowsRunning(billing)) {
     throw new ConflictError('billing_suspended', `Billing for this account is ${billing}.`);
   }
 }
