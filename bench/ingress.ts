@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
+import pg from 'pg';
 import Stripe from 'stripe';
 import { createDb } from '@agent-lifecycle/db';
 import { hashToken } from '@agent-lifecycle/lifecycle';
 import { freshDatabase, REDIS_URL, root } from './support/database';
 import { summarizeProfile } from './support/profile';
-import { freePort, startProcess, type Measured } from './support/processes';
+import { cpuMsOf, freePort, startProcess, type Measured } from './support/processes';
 
 export interface IngressBenchOptions {
   /** Measured seconds per row (after a warm-up of half of it, at least 3 s). */
@@ -36,6 +37,8 @@ export interface Row {
   ratio: number | null;
   /** Ingress (or baseline) CPU time per request, ms. */
   cpuMsPerRequest: number;
+  /** CPU time of its PostgreSQL backends per request, ms. */
+  postgresCpuMsPerRequest: number;
   /** Peak RSS of the process under load so far, MiB. */
   peakRssMiB: number;
 }
@@ -126,12 +129,29 @@ function load(url: string, connections: number, seconds: number, requestOf: Requ
   });
 }
 
-async function measure(target: Measured, url: string, connections: number, seconds: number, requestOf: RequestOf) {
+/** The PostgreSQL backends (server processes) of the connections named `application`. */
+async function backendsOf(databaseUrl: string, application: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [application]);
+    return rows.map((row) => row.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+const sumCpuMs = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+
+async function measure(target: Measured & { backends: () => Promise<number[]> }, url: string, connections: number, seconds: number, requestOf: RequestOf) {
   // Long enough for V8 to have optimised the hot code: CPU per request is measured warm.
   await load(url, connections, Math.max(3, Math.round(seconds / 2)), requestOf);
+  const backends = await target.backends();
   const cpuBefore = target.cpuMs();
+  const postgresBefore = sumCpuMs(backends);
   const result = await load(url, connections, seconds, requestOf);
   const cpuMs = target.cpuMs() - cpuBefore;
+  const postgresMs = sumCpuMs(backends) - postgresBefore;
   const requests = result.requests.total;
   return {
     connections,
@@ -140,6 +160,7 @@ async function measure(target: Measured, url: string, connections: number, secon
     p99: result.latency.p99,
     non2xx: result.non2xx + result.errors,
     cpuMsPerRequest: requests > 0 ? cpuMs / requests : Number.NaN,
+    postgresCpuMsPerRequest: requests > 0 ? postgresMs / requests : Number.NaN,
     peakRssMiB: target.peakRssMiB(),
   };
 }
@@ -169,15 +190,19 @@ export async function runIngressBench(options: IngressBenchOptions = {}): Promis
   try {
     const users = await seed(database.url, userCount);
     const [ingressPort, baselinePort] = [await freePort(), await freePort()];
-    const env = { DATABASE_URL: database.url, REDIS_URL, QUEUE_PREFIX: queuePrefix };
-    const baseline = await startProcess('baseline', [path.join(root, 'bench/baseline-server.mjs')], { ...env, BASELINE_PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}/healthz`);
+    // Each names its PostgreSQL connections, so the CPU of their server processes can be read too.
+    const urlFor = (application: string) => `${database.url}?application_name=${application}`;
+    const env = { REDIS_URL, QUEUE_PREFIX: queuePrefix };
+    const started = await startProcess('baseline', [path.join(root, 'bench/baseline-server.mjs')], { ...env, DATABASE_URL: urlFor('bench-baseline'), BASELINE_PORT: String(baselinePort) }, `http://127.0.0.1:${baselinePort}/healthz`);
+    const baseline = { ...started, backends: () => backendsOf(database.url, 'bench-baseline') };
     processes.push(baseline);
     if (options.profile) mkdirSync(profileDir, { recursive: true });
-    const ingress = await startProcess(
+    const ingressProcess = await startProcess(
       'ingress',
       [...INGRESS_NODE_FLAGS, ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(root, 'apps/ingress/dist/main.js')],
       {
         ...env,
+        DATABASE_URL: urlFor('bench-ingress'),
         // Production, as deployed: real-looking credentials (never used: the ingress calls no cloud), every secret set.
         NODE_ENV: 'production',
         PORT: String(ingressPort),
@@ -195,6 +220,7 @@ export async function runIngressBench(options: IngressBenchOptions = {}): Promis
       },
       `http://127.0.0.1:${ingressPort}/readyz`,
     );
+    const ingress = { ...ingressProcess, backends: () => backendsOf(database.url, 'bench-ingress') };
     processes.push(ingress);
 
     const ingressUrl = `http://127.0.0.1:${ingressPort}`;
@@ -210,7 +236,7 @@ export async function runIngressBench(options: IngressBenchOptions = {}): Promis
     const listOf: RequestOf = () => ({ method: 'GET', path: '/api/agents', headers: { authorization: `Bearer ${nextUser().token}` } });
 
     const rows: Row[] = [];
-    const run = async (name: string, target: Measured, url: string, connections: number, requestOf: RequestOf, against?: string) => {
+    const run = async (name: string, target: Measured & { backends: () => Promise<number[]> }, url: string, connections: number, requestOf: RequestOf, against?: string) => {
       const figures = await measure(target, url, connections, seconds, requestOf);
       const base = against === undefined ? undefined : rows.find((row) => row.name === against);
       rows.push({ name, ...figures, ratio: base ? figures.requestsPerSecond / base.requestsPerSecond : null });
@@ -241,7 +267,7 @@ export async function runIngressBench(options: IngressBenchOptions = {}): Promis
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
 export function ingressTable(rows: Row[]): string {
-  const header = ['row', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU ms/req', 'peak RSS MiB', 'non-2xx'];
+  const header = ['row', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU ms/req', 'PostgreSQL CPU ms/req', 'peak RSS MiB', 'non-2xx'];
   const lines = rows.map((row) => [
     row.name,
     fixed(row.requestsPerSecond, 0),
@@ -249,6 +275,7 @@ export function ingressTable(rows: Row[]): string {
     fixed(row.p99, 1),
     row.ratio === null ? '' : `${row.ratio.toFixed(2)}×`,
     fixed(row.cpuMsPerRequest, 3),
+    fixed(row.postgresCpuMsPerRequest, 3),
     fixed(row.peakRssMiB, 0),
     String(row.non2xx),
   ]);

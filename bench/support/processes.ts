@@ -18,6 +18,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** User + system CPU time of a process so far, in ms (0 once it is gone). */
+export function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 export interface Measured {
   pid: number;
   /** User + system CPU time so far, in ms. */
@@ -46,12 +58,7 @@ export async function startProcess(name: string, args: string[], env: Record<str
   const pid = child.pid!;
   return {
     pid,
-    cpuMs() {
-      // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    },
+    cpuMs: () => cpuMsOf(pid),
     peakRssMiB() {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return match ? Number(match[1]) / 1024 : Number.NaN;

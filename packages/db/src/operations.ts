@@ -167,15 +167,17 @@ export function destroyColumns(destroys: readonly PlannedOperation[], source: Op
 
 /**
  * When `when` holds, marks each agent's queued power changes superseded by its destroy; returns
- * the superseded operations (`id, agentId, kind, destroyId`) for `auditSuperseded`.
+ * the superseded operations (`id, agentId, kind, destroyId`) for `auditSuperseded`. With no
+ * destroys the statement reads nothing (the first conditions are checked once, before any scan).
  */
 export function supersedeQueuedPowerChanges(p: Placeholders<DestroyColumns>, when: RawBuilder<boolean>) {
   // Raw statements in a WITH need their own parentheses.
   return sql<{ id: string; agentId: string; kind: OperationKind; destroyId: string }>`(UPDATE "Operation" AS o
     SET status = 'superseded', "finishedAt" = now(), "updatedAt" = now(), error = 'superseded by destroy ' || d."destroyId"
     FROM unnest(${p.destroyAgentIds}::text[], ${p.destroyIds}::text[]) AS d("agentId", "destroyId")
-    WHERE o."agentId" = ANY(${p.destroyAgentIds}::text[]) AND o."agentId" = d."agentId" AND o.status = 'queued'
-      AND o.kind IN (${sql.join(SUPERSEDED_BY_DESTROY.map((kind) => sql.lit(kind)))}) AND ${when}
+    WHERE cardinality(${p.destroyAgentIds}::text[]) > 0 AND ${when}
+      AND o."agentId" = ANY(${p.destroyAgentIds}::text[]) AND o."agentId" = d."agentId" AND o.status = 'queued'
+      AND o.kind IN (${sql.join(SUPERSEDED_BY_DESTROY.map((kind) => sql.lit(kind)))})
     RETURNING o.id, o."agentId", o.kind, d."destroyId")`;
 }
 
