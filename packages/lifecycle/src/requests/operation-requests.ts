@@ -136,7 +136,11 @@ export function createOperationRequests({ db, queue, logger }: RequestDeps) {
       return accept<Accepted<{ agent: RequestedAgent; operation: OperationRecord }>>(deps, async () => {
         const facts = await readAgentRequest(db, { userId, idempotencyKey });
         const earlier = replayOf(facts.earlier, idempotency);
-        if (earlier && facts.agent) return replayed({ agent: facts.agent, operation: earlier }, earlier);
+        if (earlier) {
+          // The operation's agent exists (a foreign key) and is the user's (the key is scoped to them).
+          if (!facts.agent) throw new Error(`Operation ${earlier.id} has no agent of user ${userId}.`);
+          return replayed({ agent: facts.agent, operation: earlier }, earlier);
+        }
         assertBillingInGoodStanding(facts.billing);
         const created = await recordNewAgent(db, { userId, name: request.name, actor: request.actor, idempotencyKey, requestHash: idempotency?.requestHash });
         return { value: { value: created, replayed: false }, enqueue: [created.operation] };
