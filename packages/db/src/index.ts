@@ -27,3 +27,6 @@ export {
   SubscriptionStatus,
   WebhookProvider,
 } from './generated/enums';
+export * from './operation-runs';
+export * from './cloud-waits';
+export * from './engine-upkeep';

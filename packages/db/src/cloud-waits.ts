@@ -1,0 +1,90 @@
+// Operations parked while the cloud works, as the engine and the cloud watcher share them:
+// a job registers what it waits for, the watcher polls in batches and records what it saw,
+// the job reads it when it runs again. One wait per operation: the next replaces it, the
+// operation's end removes it (see endOperationRun).
+import type { Db } from './client';
+import { Prisma, type CloudWait } from './generated/client';
+
+export type { CloudWait };
+
+export interface NewCloudWait {
+  operationId: string;
+  step: string;
+  jobName: string;
+  /** Wait for this Hetzner action to finish… */
+  actionId?: number;
+  /** …or for this server (labelled `agent-id=agentId`) to reach `serverStatus`. */
+  serverId?: number;
+  agentId?: string;
+  serverStatus?: string;
+  deadline: Date;
+  nextPollAt: Date;
+}
+
+/** Records what the operation waits for now, replacing any earlier wait of it. */
+export async function registerCloudWait(db: Db, wait: NewCloudWait): Promise<void> {
+  const data = {
+    step: wait.step,
+    jobName: wait.jobName,
+    actionId: wait.actionId === undefined ? null : BigInt(wait.actionId),
+    serverId: wait.serverId === undefined ? null : BigInt(wait.serverId),
+    agentId: wait.agentId ?? null,
+    serverStatus: wait.serverStatus ?? null,
+    deadline: wait.deadline,
+    nextPollAt: wait.nextPollAt,
+    polls: 0,
+    observed: Prisma.DbNull,
+    observedAt: null,
+  };
+  await db.cloudWait.upsert({ where: { operationId: wait.operationId }, create: { operationId: wait.operationId, ...data }, update: data });
+}
+
+export function findCloudWait(db: Db, operationId: string): Promise<CloudWait | null> {
+  return db.cloudWait.findUnique({ where: { operationId } });
+}
+
+/** Whether the watcher has seen the end of what the operation waits for. */
+export async function isCloudWaitObserved(db: Db, operationId: string): Promise<boolean> {
+  return (await db.cloudWait.count({ where: { operationId, observedAt: { not: null } } })) === 1;
+}
+
+/** Removes a wait nothing was seen for (its deadline passed); false when the watcher answered it meanwhile. */
+export async function removeUnansweredCloudWait(db: Db, operationId: string): Promise<boolean> {
+  const { count } = await db.cloudWait.deleteMany({ where: { operationId, observedAt: null } });
+  return count === 1;
+}
+
+/** Waits nothing has been seen for yet, soonest poll first. */
+export function listOpenCloudWaits(db: Db, limit: number): Promise<CloudWait[]> {
+  return db.cloudWait.findMany({ where: { observedAt: null }, orderBy: { nextPollAt: 'asc' }, take: limit });
+}
+
+/** Waits seen before `before` whose jobs have not taken the result yet (their wake-up may be lost). */
+export function listUnclaimedCloudWaits(db: Db, before: Date, limit: number): Promise<Pick<CloudWait, 'operationId' | 'jobName'>[]> {
+  return db.cloudWait.findMany({ where: { observedAt: { lt: before } }, orderBy: { observedAt: 'asc' }, take: limit, select: { operationId: true, jobName: true } });
+}
+
+/**
+ * Records what the watcher saw for `wait`; false when that wait is gone, already answered, or
+ * was replaced meanwhile by the operation's next one.
+ */
+export async function recordCloudWaitObserved(db: Db, wait: Pick<CloudWait, 'operationId' | 'step' | 'actionId' | 'serverId'>, observed: Prisma.InputJsonValue, at: Date): Promise<boolean> {
+  const { count } = await db.cloudWait.updateMany({
+    where: { operationId: wait.operationId, step: wait.step, actionId: wait.actionId, serverId: wait.serverId, observedAt: null },
+    data: { observed, observedAt: at },
+  });
+  return count === 1;
+}
+
+/**
+ * Polled with nothing to show yet: the next poll comes later each time, `firstMs` after the
+ * first poll, growing by half each poll up to `maxMs`.
+ */
+export async function postponeCloudWaits(db: Db, operationIds: string[], now: Date, firstMs: number, maxMs: number): Promise<void> {
+  if (operationIds.length === 0) return;
+  await db.$executeRaw`
+    UPDATE "CloudWait"
+    SET "polls" = "polls" + 1,
+        "nextPollAt" = ${now}::timestamp + LEAST(${maxMs}::float8, ${firstMs}::float8 * power(1.5, "polls")) * interval '1 millisecond'
+    WHERE "operationId" = ANY(${operationIds}::text[]) AND "observedAt" IS NULL`;
+}
