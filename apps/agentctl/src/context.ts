@@ -45,7 +45,8 @@ export function createCliContext(rootDir: string): CliContext {
         const jobs = await import('@agent-lifecycle/jobs');
         const connection = jobs.createRedisConnection(context.config().redisUrl, 'producer');
         redis = connection;
-        queues = new jobs.JobQueues({ connection, prefix: context.config().queuePrefix });
+        const { JOB_TABLE } = await import('@agent-lifecycle/lifecycle');
+        queues = new jobs.JobQueues({ connection, prefix: context.config().queuePrefix, jobs: JOB_TABLE });
       }
       return queues;
     },

@@ -16,6 +16,8 @@ export interface Config {
   /** BullMQ key prefix; tests give every run its own. */
   queuePrefix: string;
   port: number;
+  /** A worker's /metrics, /healthz and /readyz; off when unset. */
+  workerMetricsPort: number | undefined;
   publicUrl: string;
   simPort: number;
   stopGraceSeconds: number;
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: read(env, 'REDIS_URL', url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379'),
     queuePrefix: read(env, 'QUEUE_PREFIX', z.string().regex(/^[\w.-]+$/, 'must be letters, digits, dot, dash or underscore'), 'agent-lifecycle'),
     port: appPort,
+    workerMetricsPort: nonEmpty(env.WORKER_METRICS_PORT) ? read(env, 'WORKER_METRICS_PORT', port) : undefined,
     publicUrl: read(env, 'PUBLIC_URL', httpUrl, `http://127.0.0.1:${appPort}`).replace(/\/$/, ''),
     simPort,
     stopGraceSeconds: read(env, 'STOP_GRACE_SECONDS', nonNegative, '60'),

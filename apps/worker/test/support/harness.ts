@@ -28,7 +28,7 @@ export { callsBetween } from '@agent-lifecycle/testing';
 import type { QueueName } from '@agent-lifecycle/jobs';
 import { startWorkers, type WorkerProcess, type WorkerProcessOptions } from '../../src';
 
-export const quickSettings: Partial<EngineSettings> = { pollScale: 0.01, stopGraceMs: 300, turnDelayMs: 50, leaseMs: 3_000, staleOperationMs: 200 };
+export const quickSettings: Partial<EngineSettings> = { pollScale: 0.01, stopGraceMs: 300, turnDelayMs: 50, leaseMs: 3_000, staleOperationMs: 200, maxParkMs: 1_000 };
 
 export interface HarnessOptions {
   workers?: Partial<WorkerProcessOptions> | false;
@@ -49,7 +49,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const logger = createLogger('test', { level: 'silent' });
+const logger = createLogger('test', { level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' });
 
 /** Receives the simulated workflow's callbacks and applies them, as the ingress would. */
 async function startCallbackReceiver(apply: (deliveryId: string, body: ProvisioningCallback) => Promise<unknown>): Promise<{ server: Server; url: string }> {
@@ -138,6 +138,12 @@ export interface SimServer {
 
 export async function simServer(sim: CloudSim, id: number): Promise<SimServer | undefined> {
   return (sim.state().servers as unknown as SimServer[]).find((server) => server.id === id);
+}
+
+/** The server's actions as the simulator keeps them (its history), oldest first. */
+export async function serverActions(sim: CloudSim, serverId: number): Promise<{ id: number; command: string; status: string }[]> {
+  const response = await fetch(`${sim.url}/v1/servers/${serverId}/actions?sort=id:asc&per_page=50`, { headers: { authorization: 'Bearer test-setup' } });
+  return ((await response.json()) as { actions: { id: number; command: string; status: string }[] }).actions;
 }
 
 /** Creates a server in the simulator and waits until it runs (or is off, when asked). */
