@@ -26,7 +26,8 @@ import {
 import type { Logger } from '@agent-lifecycle/logger';
 import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
 import { startHealthServer, type HealthServer } from './health-server';
-import { createProcessor } from './processor';
+import { createBudgetLine } from './budget-line';
+import { createProcessor, type Processor } from './processor';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics';
 
 /**
@@ -119,18 +120,6 @@ async function untilReachable(name: string, probe: () => Promise<unknown>, logge
   }
 }
 
-/** Measures how long requests wait for the shared budget (the adapter calls `take` before each). */
-function observedBudget(budget: RateBudget, metrics: WorkerMetrics): RateBudget {
-  return {
-    async take() {
-      const started = performance.now();
-      await budget.take();
-      metrics.observeBudgetWait(performance.now() - started);
-    },
-    pauseUntil: (resetAt) => budget.pauseUntil(resetAt),
-  };
-}
-
 export async function startWorkers(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const { config, logger } = options;
   const queues = options.queues ?? [...QUEUE_NAMES];
@@ -142,6 +131,7 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
     const connection = createRedisConnection(config.redisUrl, role);
     // Without a listener ioredis prints its errors raw; here they join the structured log.
     connection.on('error', (error: Error) => logger.warn({ connection: purpose, err: error.message }, 'Redis connection error'));
+    connection.on('reconnecting', (delayMs: number) => logger.warn({ connection: purpose, delayMs }, 'Redis connection lost; reconnecting'));
     connections.push(connection);
     return connection;
   };
@@ -173,8 +163,10 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
   await untilReachable('Redis', () => redisAnswers(producer), logger);
   await untilReachable('PostgreSQL', () => pingDatabase(db), logger);
 
-  const budget = observedBudget(createRateBudget({ redis: shared, key: `${config.queuePrefix}:hetzner-budget`, limitPerHour: config.hetzner.rateLimitPerHour }), metrics);
-  const cloud = options.adapters?.cloud ?? createHetznerCloud({ token: config.hetzner.token, endpoint: config.hetzner.endpoint, budget, logger: logger.child({ adapter: 'hetzner' }) });
+  const budget = createBudgetLine(createRateBudget({ redis: shared, key: `${config.queuePrefix}:hetzner-budget`, limitPerHour: config.hetzner.rateLimitPerHour }), metrics.observeBudgetWait);
+  const hetzner = (lineBudget: RateBudget) =>
+    options.adapters?.cloud ?? createHetznerCloud({ token: config.hetzner.token, endpoint: config.hetzner.endpoint, budget: lineBudget, logger: logger.child({ adapter: 'hetzner' }) });
+  const cloud = hetzner(budget.forActions);
   const tailnet =
     options.adapters?.tailnet ??
     createTailscaleTailnet({ apiUrl: config.tailscale.apiUrl, tailnet: config.tailscale.tailnet, apiKey: config.tailscale.apiKey, oauth: config.tailscale.oauth });
@@ -185,8 +177,10 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
   const engine = createEngine({ db, queue: jobQueues, cloud, tailnet, workflows, clock, logger, settings, observer: metrics.engine });
 
   const workers: Worker[] = [];
+  const processors: Processor[] = [];
   for (const queue of queues) {
     const processor = createProcessor({ engine, pauseQueue: (ms) => worker.rateLimit(ms), onJobEnded: metrics.jobEnded });
+    processors.push(processor);
     const worker: Worker = new Worker(queue, processor, {
       connection: connect('worker', `${queue} worker`),
       prefix: config.queuePrefix,
@@ -201,10 +195,12 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
   }
 
   // Only processes serving the Hetzner queue poll the cloud; one of them at a time (the lease).
+  let watcherDb: Db | undefined;
   const watcher = queues.includes(HETZNER_QUEUE)
     ? createCloudWatcher({
-        db,
-        cloud,
+        // A client of its own: the watcher's few queries settle many operations, so they do not queue behind the jobs'.
+        db: (watcherDb = createDb(config.databaseUrl, { poolSize: 2 })),
+        cloud: hetzner(budget.forWatcher),
         wake: (name, operationId) => jobQueues.wake(name, operationId),
         lease: createLeaderLease({ redis: shared, key: `${config.queuePrefix}:cloud-watcher`, ttlMs: 10_000 }),
         clock,
@@ -236,10 +232,13 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
         started = false;
         await watcher?.stop();
         await Promise.all(workers.map((worker) => worker.close(force)));
+        // Even abandoned jobs get to end their step before the connections they use go away.
+        await Promise.race([Promise.all(processors.map((processor) => processor.settled())), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         await jobQueues.close();
         await health?.close();
         // BullMQ leaves connections it was given open.
         for (const connection of connections) connection.disconnect();
+        await watcherDb?.$disconnect();
         if (!options.db) await db.$disconnect();
       })();
       return closing;

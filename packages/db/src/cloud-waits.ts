@@ -43,15 +43,16 @@ export function findCloudWait(db: Db, operationId: string): Promise<CloudWait | 
   return db.cloudWait.findUnique({ where: { operationId } });
 }
 
-/** Whether the watcher has seen the end of what the operation waits for. */
-export async function isCloudWaitObserved(db: Db, operationId: string): Promise<boolean> {
-  return (await db.cloudWait.count({ where: { operationId, observedAt: { not: null } } })) === 1;
-}
-
 /** Removes a wait nothing was seen for (its deadline passed); false when the watcher answered it meanwhile. */
 export async function removeUnansweredCloudWait(db: Db, operationId: string): Promise<boolean> {
   const { count } = await db.cloudWait.deleteMany({ where: { operationId, observedAt: null } });
   return count === 1;
+}
+
+/** When the soonest unanswered wait is due for a poll, or null when nothing waits. */
+export async function nextCloudWaitPollAt(db: Db): Promise<Date | null> {
+  const soonest = await db.cloudWait.findFirst({ where: { observedAt: null }, orderBy: { nextPollAt: 'asc' }, select: { nextPollAt: true } });
+  return soonest?.nextPollAt ?? null;
 }
 
 /** Waits nothing has been seen for yet, soonest poll first. */
@@ -64,16 +65,30 @@ export function listUnclaimedCloudWaits(db: Db, before: Date, limit: number): Pr
   return db.cloudWait.findMany({ where: { observedAt: { lt: before } }, orderBy: { observedAt: 'asc' }, take: limit, select: { operationId: true, jobName: true } });
 }
 
+export interface CloudWaitObservation {
+  wait: Pick<CloudWait, 'operationId' | 'step' | 'actionId' | 'serverId'>;
+  observed: Prisma.InputJsonValue;
+}
+
 /**
- * Records what the watcher saw for `wait`; false when that wait is gone, already answered, or
- * was replaced meanwhile by the operation's next one.
+ * Records what the watcher saw, in one statement. Returns the waits it recorded it for (with
+ * the job to wake); a wait gone, already answered, or replaced meanwhile by the operation's
+ * next one is left out.
  */
-export async function recordCloudWaitObserved(db: Db, wait: Pick<CloudWait, 'operationId' | 'step' | 'actionId' | 'serverId'>, observed: Prisma.InputJsonValue, at: Date): Promise<boolean> {
-  const { count } = await db.cloudWait.updateMany({
-    where: { operationId: wait.operationId, step: wait.step, actionId: wait.actionId, serverId: wait.serverId, observedAt: null },
-    data: { observed, observedAt: at },
-  });
-  return count === 1;
+export async function recordCloudWaitsObserved(db: Db, observations: CloudWaitObservation[], at: Date): Promise<Pick<CloudWait, 'operationId' | 'jobName'>[]> {
+  if (observations.length === 0) return [];
+  const ids = observations.map(({ wait }) => wait.operationId);
+  const steps = observations.map(({ wait }) => wait.step);
+  const actions = observations.map(({ wait }) => (wait.actionId === null ? null : String(wait.actionId)));
+  const servers = observations.map(({ wait }) => (wait.serverId === null ? null : String(wait.serverId)));
+  const observed = observations.map(({ observed: value }) => JSON.stringify(value));
+  return db.$queryRaw<Pick<CloudWait, 'operationId' | 'jobName'>[]>`
+    UPDATE "CloudWait" c
+    SET "observed" = seen.observed::jsonb, "observedAt" = ${at}::timestamp
+    FROM unnest(${ids}::text[], ${steps}::text[], ${actions}::text[], ${servers}::text[], ${observed}::text[]) AS seen(operation_id, step, action_id, server_id, observed)
+    WHERE c."operationId" = seen.operation_id AND c.step = seen.step AND c."observedAt" IS NULL
+      AND c."actionId" IS NOT DISTINCT FROM seen.action_id::bigint AND c."serverId" IS NOT DISTINCT FROM seen.server_id::bigint
+    RETURNING c."operationId", c."jobName"`;
 }
 
 /**

@@ -58,13 +58,27 @@ export function findNextOpenOperation(db: Db, operation: Ordered): Promise<Pick<
   });
 }
 
-/** Takes the agent for `token` until `until`, if nobody holds it or the holder's lease lapsed. */
-export async function acquireAgentLease(db: Db, agentId: string, token: string, now: Date, until: Date): Promise<boolean> {
-  const { count } = await db.agent.updateMany({
-    where: { id: agentId, OR: [{ leaseOperationId: null }, { leaseExpiresAt: { lt: now } }] },
-    data: { leaseOperationId: token, leaseExpiresAt: until },
-  });
-  return count === 1;
+/** The fields that decide whose turn it is, before anything else of the operation is read. */
+export function findOperationTurn(db: Db, operationId: string): Promise<Pick<Operation, 'id' | 'agentId' | 'kind' | 'status' | 'createdAt'> | null> {
+  return db.operation.findUnique({ where: { id: operationId }, select: { id: true, agentId: true, kind: true, status: true, createdAt: true } });
+}
+
+/**
+ * Takes the agent for `token` until `until`, in one statement, if it is the operation's turn
+ * (no unfinished operation of the agent created before it) and nobody holds the agent or the
+ * holder's lease lapsed. False otherwise (see findEarlierOpenOperation for why).
+ */
+export async function takeAgentTurn(db: Db, operation: Ordered, token: string, now: Date, until: Date): Promise<boolean> {
+  const taken = await db.$executeRaw`
+    UPDATE "Agent" a SET "leaseOperationId" = ${token}, "leaseExpiresAt" = ${until}::timestamp
+    WHERE a.id = ${operation.agentId}
+      AND (a."leaseOperationId" IS NULL OR a."leaseExpiresAt" < ${now}::timestamp)
+      AND NOT EXISTS (
+        SELECT 1 FROM "Operation" o
+        WHERE o."agentId" = a.id AND o.id <> ${operation.id} AND o.status IN ('queued', 'running')
+          AND (o."createdAt" < ${operation.createdAt}::timestamp OR (o."createdAt" = ${operation.createdAt}::timestamp AND o.id < ${operation.id}))
+      )`;
+  return taken === 1;
 }
 
 export async function renewAgentLease(db: Db, agentId: string, token: string, until: Date): Promise<void> {
@@ -76,7 +90,9 @@ export async function releaseAgentLease(db: Db | DbTransaction, agentId: string,
 }
 
 /** Marks the operation running for this attempt; false when it already ended (a destroy superseded it). */
-export async function markOperationRunning(db: Db, operation: Pick<Operation, 'id' | 'startedAt'>, attempt: number, now: Date): Promise<boolean> {
+export async function markOperationRunning(db: Db, operation: Pick<Operation, 'id' | 'status' | 'attempts' | 'startedAt'>, attempt: number, now: Date): Promise<boolean> {
+  // Only queued operations are superseded: one running in this attempt already is marked.
+  if (operation.status === 'running' && operation.attempts === attempt) return true;
   const { count } = await db.operation.updateMany({
     where: { id: operation.id, status: { in: [...OPEN] } },
     data: { status: 'running', startedAt: operation.startedAt ?? now, attempts: attempt },

@@ -70,7 +70,8 @@ async function startCallbackReceiver(apply: (deliveryId: string, body: Provision
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const testDb: TestDatabase = await createTestDatabase();
   const sim = await startCloudSim({ callbackSecret: TEST_CALLBACK_SECRET, config: { timeScale: 0.001, ...options.simConfig } });
-  const config = testConfig({ SIM_PORT: String(sim.port), DATABASE_URL: testDb.url, ...options.env });
+  // A generous request budget unless a test sets its own: the simulated project's bucket (3600) outlasts any test file.
+  const config = testConfig({ SIM_PORT: String(sim.port), DATABASE_URL: testDb.url, HETZNER_RATE_LIMIT_PER_HOUR: String(100 * 3600), ...options.env });
   const extra: WorkerProcess[] = [];
   const receiver = await startCallbackReceiver((id, body) => callbacks.applyProvisioningCallback(id, body));
   const start = (overrides: Partial<WorkerProcessOptions> = {}) =>

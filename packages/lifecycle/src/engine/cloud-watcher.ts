@@ -7,9 +7,11 @@
 import {
   listOpenCloudWaits,
   listUnclaimedCloudWaits,
+  nextCloudWaitPollAt,
   postponeCloudWaits,
-  recordCloudWaitObserved,
+  recordCloudWaitsObserved,
   type CloudWait,
+  type CloudWaitObservation,
   type Db,
 } from '@agent-lifecycle/db';
 import { RateLimitedError } from '@agent-lifecycle/errors';
@@ -17,7 +19,7 @@ import type { JobName, LeaderLease } from '@agent-lifecycle/jobs';
 import type { Logger } from '@agent-lifecycle/logger';
 import type { Clock, Cloud, CloudAction, CloudServer } from '../ports';
 import { MANAGED_BY } from './destroy-agent';
-import { FIRST_POLL_MS, observation, type Observed } from './waits';
+import { FIRST_POLL_MS, observation } from './waits';
 
 export interface CloudWatcherSettings {
   /** Multiplies every interval; tests make polls quick. */
@@ -42,13 +44,24 @@ export interface CloudWatcherDeps {
 /** What Hetzner answers at most per request: ids per `GET /actions`, agents per label selector. */
 const BATCH = 50;
 const MAX_POLL_MS = 8_000;
+/** How often the leader looks for due waits (a cheap query), and the shortest gap between rounds. */
 const TICK_MS = 250;
+const MIN_TICK_MS = 20;
 const FOLLOWER_TICK_MS = 1_000;
 /** A wait observed this long ago whose job did not take the answer gets woken again. */
 const REWAKE_AFTER_MS = 2_000;
+const MIN_REWAKE_AFTER_MS = 500;
 /** An action missing from Hetzner's answer this many rounds in a row is reported as unknown. */
 const MISSES_BEFORE_UNKNOWN = 3;
 const OPEN_WAITS_READ = 10_000;
+const WAKE_AT_ONCE = 20;
+
+/** What a poll found: the waits answered, and those still pending. */
+interface Polled {
+  requests: number;
+  answered: CloudWaitObservation[];
+  pending: string[];
+}
 
 interface RoundResult {
   requests: number;
@@ -58,6 +71,7 @@ interface RoundResult {
 export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, settings }: CloudWatcherDeps) {
   const log = logger.child({ component: 'cloud-watcher' });
   const scaled = (ms: number) => ms * settings.pollScale;
+  const tickMs = Math.max(MIN_TICK_MS, scaled(TICK_MS));
   const misses = new Map<string, number>();
   let nextRoundAt = 0;
   let lastRewakeAt = 0;
@@ -72,16 +86,9 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
     return due === 0 ? [] : waits.slice(0, Math.ceil(due / BATCH) * BATCH);
   }
 
-  async function observe(wait: CloudWait, observed: Observed, at: Date): Promise<boolean> {
-    misses.delete(wait.operationId);
-    if (!(await recordCloudWaitObserved(db, wait, observation(observed), at))) return false;
-    await wake(wait.jobName as JobName, wait.operationId).catch((error: unknown) => log.warn({ operationId: wait.operationId, err: error }, 'could not wake a job'));
-    return true;
-  }
-
-  async function pollActions(waits: CloudWait[], at: Date): Promise<{ requests: number; observed: number; pending: string[] }> {
+  async function pollActions(waits: CloudWait[]): Promise<Polled> {
     const found = new Map<number, CloudAction>((await cloud.getActions(waits.map((wait) => Number(wait.actionId)))).map((action) => [action.id, action]));
-    let observed = 0;
+    const answered: CloudWaitObservation[] = [];
     const pending: string[] = [];
     for (const wait of waits) {
       const action = found.get(Number(wait.actionId));
@@ -91,12 +98,13 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
         pending.push(wait.operationId);
         continue;
       }
-      if (await observe(wait, { action: action ? { status: action.status, error: action.error } : null }, at)) observed += 1;
+      misses.delete(wait.operationId);
+      answered.push({ wait, observed: observation({ action: action ? { status: action.status, error: action.error } : null }) });
     }
-    return { requests: Math.ceil(waits.length / BATCH), observed, pending };
+    return { requests: Math.ceil(waits.length / BATCH), answered, pending };
   }
 
-  async function pollServers(waits: CloudWait[], at: Date, now: number): Promise<{ requests: number; observed: number; pending: string[] }> {
+  async function pollServers(waits: CloudWait[], now: number): Promise<Polled> {
     let requests = 0;
     const listed = new Map<number, CloudServer>();
     const agentIds = [...new Set(waits.map((wait) => wait.agentId).filter((id): id is string => id !== null))];
@@ -104,7 +112,7 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
       for (const server of await cloud.findServers({ ...MANAGED_BY, 'agent-id': agentIds.slice(start, start + BATCH) })) listed.set(server.id, server);
       requests += 1;
     }
-    let observed = 0;
+    const answered: CloudWaitObservation[] = [];
     const pending: string[] = [];
     for (const wait of waits) {
       const serverId = Number(wait.serverId);
@@ -114,24 +122,30 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
         server = await cloud.getServer(serverId);
         requests += 1;
       }
-      if (server === null) {
-        if (await observe(wait, { server: null }, at)) observed += 1;
-      } else if (server?.status === wait.serverStatus) {
-        if (await observe(wait, { server: { status: server.status } }, at)) observed += 1;
-      } else {
-        pending.push(wait.operationId);
-      }
+      if (server === null) answered.push({ wait, observed: observation({ server: null }) });
+      else if (server?.status === wait.serverStatus) answered.push({ wait, observed: observation({ server: { status: server.status } }) });
+      else pending.push(wait.operationId);
     }
-    return { requests, observed, pending };
+    return { requests, answered, pending };
+  }
+
+  /** Wakes the jobs, a few at a time. */
+  async function wakeAll(waits: Pick<CloudWait, 'operationId' | 'jobName'>[]): Promise<void> {
+    for (let start = 0; start < waits.length; start += WAKE_AT_ONCE) {
+      await Promise.all(
+        waits.slice(start, start + WAKE_AT_ONCE).map((wait) =>
+          wake(wait.jobName as JobName, wait.operationId).catch((error: unknown) => log.warn({ operationId: wait.operationId, err: error }, 'could not wake a job')),
+        ),
+      );
+    }
   }
 
   /** Wakes jobs whose answer is recorded but untaken (a wake-up lost with a crashed leader). */
   async function rewakeUnclaimed(now: number): Promise<void> {
-    if (now - lastRewakeAt < scaled(REWAKE_AFTER_MS)) return;
+    const after = Math.max(MIN_REWAKE_AFTER_MS, scaled(REWAKE_AFTER_MS));
+    if (now - lastRewakeAt < after) return;
     lastRewakeAt = now;
-    for (const wait of await listUnclaimedCloudWaits(db, new Date(now - scaled(REWAKE_AFTER_MS)), 500)) {
-      await wake(wait.jobName as JobName, wait.operationId).catch((error: unknown) => log.warn({ operationId: wait.operationId, err: error }, 'could not wake a job'));
-    }
+    await wakeAll(await listUnclaimedCloudWaits(db, new Date(now - after), 500));
   }
 
   /** One round: polls what is due (and what fits in the same requests), records, wakes. */
@@ -140,25 +154,25 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
     const now = at.getTime();
     await rewakeUnclaimed(now);
     if (now < nextRoundAt) return { requests: 0, observed: 0 };
+    const soonest = await nextCloudWaitPollAt(db);
+    if (soonest === null || soonest.getTime() > now) return { requests: 0, observed: 0 };
     const open = await listOpenCloudWaits(db, OPEN_WAITS_READ);
-    const actionWaits = pick(
-      open.filter((wait) => wait.actionId !== null),
-      now,
-    );
-    const serverWaits = pick(
-      open.filter((wait) => wait.serverId !== null),
-      now,
-    );
+    const actionWaits = pick(open.filter((wait) => wait.actionId !== null), now);
+    const serverWaits = pick(open.filter((wait) => wait.serverId !== null), now);
     if (actionWaits.length + serverWaits.length === 0) return { requests: 0, observed: 0 };
-    const actions = actionWaits.length > 0 ? await pollActions(actionWaits, at) : { requests: 0, observed: 0, pending: [] };
-    const servers = serverWaits.length > 0 ? await pollServers(serverWaits, at, now) : { requests: 0, observed: 0, pending: [] };
+    const none: Polled = { requests: 0, answered: [], pending: [] };
+    const actions = actionWaits.length > 0 ? await pollActions(actionWaits) : none;
+    const servers = serverWaits.length > 0 ? await pollServers(serverWaits, now) : none;
+    const woken = await recordCloudWaitsObserved(db, [...actions.answered, ...servers.answered], at);
+    await wakeAll(woken);
     await postponeCloudWaits(db, actions.pending, at, scaled(FIRST_POLL_MS.action), scaled(MAX_POLL_MS));
     await postponeCloudWaits(db, servers.pending, at, scaled(FIRST_POLL_MS.server), scaled(MAX_POLL_MS));
     const requests = actions.requests + servers.requests;
     // Pace the rounds: on average, polling spends at most its share of the shared budget.
-    const budgetGapMs = scaled((requests / (settings.budgetPerSecond * settings.pollShare)) * 1000);
-    nextRoundAt = now + Math.max(scaled(TICK_MS), budgetGapMs);
-    const result = { requests, observed: actions.observed + servers.observed };
+    // Real time, whatever the poll scale: the budget is real.
+    const budgetGapMs = (requests / (settings.budgetPerSecond * settings.pollShare)) * 1000;
+    nextRoundAt = now + Math.max(tickMs, budgetGapMs);
+    const result = { requests, observed: woken.length };
     log.debug({ ...result, actionWaits: actionWaits.length, serverWaits: serverWaits.length }, 'watcher round');
     return result;
   }
@@ -175,7 +189,7 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
         log.warn({ err: error }, 'cloud watcher round failed; trying again');
       }
     }
-    return Math.max(20, scaled(TICK_MS));
+    return tickMs;
   }
 
   return {
@@ -189,7 +203,7 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
           if (stopped) break;
           await new Promise<void>((resolve) => {
             wakeLoop = resolve;
-            timer = setTimeout(resolve, delay);
+            timer = setTimeout(resolve, delay).unref();
           });
         }
       })();

@@ -4,15 +4,17 @@
 // waits on the cloud steps aside without holding its slot, and failures end in a clear status.
 import { randomUUID } from 'node:crypto';
 import {
-  acquireAgentLease,
   endOperationRun,
   findEarlierOpenOperation,
   findNextOpenOperation,
+  findOperationTurn,
   loadOperationRun,
   markOperationRunning,
   recordAttemptError,
   releaseAgentLease,
   renewAgentLease,
+  takeAgentTurn,
+  type Operation,
   type OperationEnd,
   type OperationRun,
 } from '@agent-lifecycle/db';
@@ -30,10 +32,12 @@ export function createEngine(deps: EngineDeps) {
   const { db, clock, logger, settings, queue, observer } = deps;
   const leaseUntil = () => new Date(clock.now().getTime() + settings.leaseMs);
 
-  /** Steps aside (without failing) while an earlier operation of the same agent is unfinished. */
-  async function assertTurn(operation: OperationRun): Promise<void> {
+  /** Takes the agent for this operation, or steps aside (without failing) while it is not its turn. */
+  async function takeTurn(operation: Pick<Operation, 'id' | 'agentId' | 'createdAt'>, token: string): Promise<void> {
+    if (await takeAgentTurn(db, operation, token, clock.now(), leaseUntil())) return;
     const earlier = await findEarlierOpenOperation(db, operation);
-    if (earlier) throw new StepAside(new Date(clock.now().getTime() + settings.turnDelayMs), `waiting for earlier ${earlier.kind} operation ${earlier.id} on agent ${operation.agentId}`);
+    const reason = earlier ? `waiting for earlier ${earlier.kind} operation ${earlier.id} on agent ${operation.agentId}` : `agent ${operation.agentId} is held by another worker`;
+    throw new StepAside(new Date(clock.now().getTime() + settings.turnDelayMs), reason);
   }
 
   /** Ends the operation; the next one of the agent, stepping aside for its turn, may go at once. */
@@ -59,28 +63,27 @@ export function createEngine(deps: EngineDeps) {
     /** Runs one job of the operation with its use case; returns a summary, or throws for the worker to handle. */
     async runOperation(operationId: string, job: JobContext, useCase: UseCase): Promise<string> {
       const log = logger.child({ operationId, job: job.name, attempt: job.attempt });
-      const queued = await loadOperationRun(db, operationId);
+      const queued = await findOperationTurn(db, operationId);
       if (!queued) throw new PermanentError('operation_not_found', `Operation ${operationId} does not exist.`);
       if (isTerminal(queued.status)) {
         if (queued.status === 'superseded') observer?.operationEnded(queued.kind, 'superseded');
         return `already ${queued.status}`;
       }
-      await assertTurn(queued);
       const token = `${queued.id}:${randomUUID()}`;
-      if (!(await acquireAgentLease(db, queued.agentId, token, clock.now(), leaseUntil()))) {
-        throw new StepAside(new Date(clock.now().getTime() + settings.turnDelayMs), `agent ${queued.agentId} is held by another worker`);
-      }
+      await takeTurn(queued, token);
       const heartbeat = setInterval(() => {
         renewAgentLease(db, queued.agentId, token, leaseUntil()).catch((error: unknown) => log.warn({ err: error }, 'could not renew the agent lease'));
-      }, Math.max(settings.leaseMs / 3, 50));
+      }, Math.max(settings.leaseMs / 3, 50)).unref();
+      let operation: OperationRun | undefined;
       try {
-        // Read again under the lease: the operation before this one may have just changed the agent.
-        const operation = (await loadOperationRun(db, operationId))!;
+        // Read under the lease: the operation before this one may have just changed the agent.
+        operation = (await loadOperationRun(db, operationId))!;
         // Only a live operation starts: a destroy may have superseded it since it was read.
         if (!(await markOperationRunning(db, operation, job.attempt, clock.now()))) {
           observer?.operationEnded(operation.kind, 'superseded');
           return 'finished by another request (superseded) before it started';
         }
+        const current = operation;
         const run: Run = {
           operation,
           steps: new Steps(db, clock, operation.id, operation.steps),
@@ -88,7 +91,7 @@ export function createEngine(deps: EngineDeps) {
           deps,
           log,
           async finish(result: Finish) {
-            await end(operation, result, token);
+            await end(current, result, token);
             return result.reason ? `${result.status}: ${result.reason}` : result.status;
           },
         };
@@ -100,7 +103,8 @@ export function createEngine(deps: EngineDeps) {
           log.debug({ until: error.until, reason: error.reason }, 'stepping aside');
         } else {
           log.warn({ err: error, code: isLifecycleError(error) ? error.code : undefined }, 'operation job failed');
-          await recordFailure(queued, error, job, token);
+          // Not even loaded (the database away): BullMQ retries, nothing to record.
+          if (operation) await recordFailure(operation, error, job, token);
         }
         throw error;
       } finally {

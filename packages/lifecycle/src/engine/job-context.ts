@@ -14,14 +14,12 @@ export interface JobContext {
 
 /**
  * Not a failure: the job leaves its slot and runs again at `until` at the latest (BullMQ's
- * delayed set), or earlier when the cloud watcher wakes it. `woken` tells whether the wake-up
- * already happened while the job was stepping aside, so it can run again at once.
+ * delayed set), or earlier when the cloud watcher wakes it.
  */
 export class StepAside extends Error {
   constructor(
     readonly until: Date,
     readonly reason: string,
-    readonly woken: () => Promise<boolean> = async () => false,
   ) {
     super(reason);
     this.name = 'StepAside';

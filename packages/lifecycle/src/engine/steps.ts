@@ -71,6 +71,9 @@ export class Steps {
   }
 }
 
+/** Hetzner answers that mean the command was not carried out at all. */
+const REFUSED = new Set(['rate_limit_exceeded', 'locked']);
+
 export interface ActionRequest {
   step: string;
   serverId: number;
@@ -99,7 +102,11 @@ export async function sendAction(run: Run, { step, serverId, command, send }: Ac
   if (row.hetznerActionId !== null) return { id: Number(row.hetznerActionId), answer: null };
   const adopted = resumed ? (await run.deps.cloud.actionsSince(serverId, command, row.startedAt))[0] : undefined;
   if (adopted) run.log.info({ step, serverId, actionId: adopted.id }, 'adopted the action an interrupted attempt sent');
-  const answer = adopted ?? (await send());
+  const answer = adopted ?? (await send().catch(async (error: unknown) => {
+    // Refused outright (429, 423): nothing was sent, so the next attempt need not look for it.
+    if (isLifecycleError(error) && REFUSED.has(error.code)) await run.steps.fail(step, `refused: ${error.code}`);
+    throw error;
+  }));
   if (answer === null) {
     await run.steps.succeed(step, 'nothing to do: already gone');
     return null;

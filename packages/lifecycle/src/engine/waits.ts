@@ -3,7 +3,7 @@
 // watcher polls every wait in batches, records what it saw and wakes the job, which then finds
 // the answer here. A deadline (the ACPI grace, an action's timeout) wakes the job by itself.
 // An operation has one wait at a time: the next one replaces it, and its end removes it.
-import { findCloudWait, isCloudWaitObserved, registerCloudWait, removeUnansweredCloudWait, type CloudWait, type Prisma } from '@agent-lifecycle/db';
+import { findCloudWait, registerCloudWait, removeUnansweredCloudWait, type CloudWait, type Prisma } from '@agent-lifecycle/db';
 import type { CloudAction, ServerStatus } from '../ports';
 import { StepAside } from './job-context';
 import type { Run } from './run';
@@ -73,9 +73,8 @@ async function awaitCloud(run: Run, step: string, target: Target, deadline: Date
 }
 
 function stepAside(run: Run, deadline: Date, progress: string): StepAside {
-  const { db, clock, settings } = run.deps;
-  const until = new Date(Math.min(deadline.getTime(), clock.now().getTime() + settings.maxParkMs));
-  return new StepAside(until, progress, () => isCloudWaitObserved(db, run.operation.id));
+  const { clock, settings } = run.deps;
+  return new StepAside(new Date(Math.min(deadline.getTime(), clock.now().getTime() + settings.maxParkMs)), progress);
 }
 
 /** How the action ended, or 'timeout' when it still runs after the action timeout. */
