@@ -40,7 +40,7 @@ function operationJob(options: Pick<JobPolicy, 'queue' | 'attempts' | 'backoffMs
   return {
     ...policy,
     payload: operationPayload,
-    handle: (engine, data, job) => engine.runOperation(operationPayload.parse(data).operationId, job, useCase),
+    handle: async (engine, data, job) => engine.runOperation(operationPayload.parse(data).operationId, job, useCase),
   };
 }
 
@@ -54,7 +54,7 @@ function maintenanceJob(options: { description: string; everyMs: number; handle:
     maxBackoffMs: 0,
     description: options.description,
     everyMs: options.everyMs,
-    handle: (engine, data) => {
+    handle: async (engine, data) => {
       emptyPayload.parse(data);
       return options.handle(engine);
     },

@@ -2,8 +2,8 @@
 // what every parked operation waits for in as few Hetzner requests as the API allows (running
 // actions by `GET /actions?id=…`, 50 ids a request; awaited server statuses by one label-
 // selector list of up to 50 agents), records what it saw and wakes the jobs. Each wait is
-// polled less often the longer it lasts, and rounds are paced so that polling spends at most
-// a share of the Hetzner budget every worker shares: the actions themselves come first.
+// polled less often the longer it lasts, and polling has an allowance of its own: a share of
+// the Hetzner budget every worker shares, so over time the actions get the rest.
 import {
   listOpenCloudWaits,
   listUnclaimedCloudWaits,
@@ -26,7 +26,7 @@ export interface CloudWatcherSettings {
   pollScale: number;
   /** The Hetzner budget all workers share, in requests per second. */
   budgetPerSecond: number;
-  /** The share of that budget polling may spend on average (the rest is for the actions). */
+  /** The share of that budget polling may spend over time (the rest is for the actions). */
   pollShare: number;
 }
 
@@ -54,6 +54,8 @@ const MIN_REWAKE_AFTER_MS = 500;
 /** An action missing from Hetzner's answer this many rounds in a row is reported as unknown. */
 const MISSES_BEFORE_UNKNOWN = 3;
 const OPEN_WAITS_READ = 10_000;
+/** Polling may spend this many seconds of its share at once (a busy spell), then its share's pace. */
+const POLL_BURST_SECONDS = 300;
 const WAKE_AT_ONCE = 20;
 
 /** What a poll found: the waits answered, and those still pending. */
@@ -73,6 +75,11 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
   const scaled = (ms: number) => ms * settings.pollScale;
   const tickMs = Math.max(MIN_TICK_MS, scaled(TICK_MS));
   const misses = new Map<string, number>();
+  // The watcher's allowance: a token bucket refilling at its share of the budget.
+  const allowanceRate = (settings.budgetPerSecond * settings.pollShare) / 1000;
+  const allowanceCapacity = allowanceRate * POLL_BURST_SECONDS * 1000;
+  let allowance = allowanceCapacity;
+  let allowanceAt = clock.now().getTime();
   let nextRoundAt = 0;
   let lastRewakeAt = 0;
   let stopped = true;
@@ -153,7 +160,9 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
     const at = clock.now();
     const now = at.getTime();
     await rewakeUnclaimed(now);
-    if (now < nextRoundAt) return { requests: 0, observed: 0 };
+    allowance = Math.min(allowanceCapacity, allowance + (now - allowanceAt) * allowanceRate);
+    allowanceAt = now;
+    if (now < nextRoundAt || allowance < 1) return { requests: 0, observed: 0 };
     const soonest = await nextCloudWaitPollAt(db);
     if (soonest === null || soonest.getTime() > now) return { requests: 0, observed: 0 };
     const open = await listOpenCloudWaits(db, OPEN_WAITS_READ);
@@ -168,10 +177,8 @@ export function createCloudWatcher({ db, cloud, wake, lease, clock, logger, sett
     await postponeCloudWaits(db, actions.pending, at, scaled(FIRST_POLL_MS.action), scaled(MAX_POLL_MS));
     await postponeCloudWaits(db, servers.pending, at, scaled(FIRST_POLL_MS.server), scaled(MAX_POLL_MS));
     const requests = actions.requests + servers.requests;
-    // Pace the rounds: on average, polling spends at most its share of the shared budget.
-    // Real time, whatever the poll scale: the budget is real.
-    const budgetGapMs = (requests / (settings.budgetPerSecond * settings.pollShare)) * 1000;
-    nextRoundAt = now + Math.max(tickMs, budgetGapMs);
+    allowance -= requests;
+    nextRoundAt = now + tickMs;
     const result = { requests, observed: woken.length };
     log.debug({ ...result, actionWaits: actionWaits.length, serverWaits: serverWaits.length }, 'watcher round');
     return result;
