@@ -48,6 +48,8 @@ export interface WorkerProcessOptions {
   settings?: Partial<EngineSettings>;
   backoffScale?: number;
   stall?: Partial<typeof STALL_SETTINGS>;
+  /** Worker slots per queue instead of the job table's. */
+  concurrency?: Partial<Record<QueueName, number>>;
   /** Runs the maintenance jobs this often instead of the job table's schedule. */
   sweepEveryMs?: number;
   reconcileEveryMs?: number;
@@ -184,7 +186,7 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
     const worker: Worker = new Worker(queue, processor, {
       connection: connect('worker', `${queue} worker`),
       prefix: config.queuePrefix,
-      concurrency: QUEUE_CONCURRENCY[queue],
+      concurrency: options.concurrency?.[queue] ?? QUEUE_CONCURRENCY[queue],
       ...stall,
       settings: { backoffStrategy: cappedBackoff(JOB_TABLE) },
       autorun: true,
