@@ -97,6 +97,8 @@ export function createEngine(deps: EngineDeps) {
         };
         const summary = await useCase(run);
         log.info({ summary }, 'operation job done');
+        // The last line operators see in Bull Board; the operation has ended whatever becomes of it.
+        await job.report(100, `${summary}; ${run.steps.describe() || 'no cloud step'}`).catch((error: unknown) => log.warn({ err: error }, 'could not report the end to the job'));
         return summary;
       } catch (error) {
         if (error instanceof StepAside) {
