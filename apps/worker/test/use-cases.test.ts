@@ -101,7 +101,7 @@ describe('destroy', () => {
       [`remove_device_${agent.deviceId}`, 'succeeded'],
     ]);
     expect(await h.workers.jobQueues.queues.tailscale.count()).toBe(0);
-    expect(await (await h.workers.jobQueues.getJob('agent.destroy', operation.id))?.getState()).toBe('completed');
+    await waitFor(async () => (await h.workers.jobQueues.getJob('agent.destroy', operation.id))?.getState(), (state) => state === 'completed', 5_000, 'the destroy job completed');
   });
 
   it('succeeds when the server and the device are already gone', async () => {
