@@ -192,7 +192,18 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
       autorun: true,
     });
     worker.on('failed', (job, error) => logger.warn({ queue, jobId: job?.id, job: job?.name, err: error.message }, 'job failed'));
-    worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));
+    worker.on('error', (error) => {
+      const renewal = /^could not renew lock for job (.+)$/.exec(error.message);
+      if (!renewal?.[1]) return logger.error({ queue, err: error }, 'worker error');
+      // Usually the job stepped aside or ended while its lock was being renewed: only a job still active lost its lock.
+      void jobQueues.queues[queue]
+        .getJob(renewal[1])
+        .then((job) => job?.getState())
+        .then(
+          (state) => (state === 'active' ? logger.warn({ queue, jobId: renewal[1] }, 'a running job lost its lock; BullMQ will hand it to another worker') : undefined),
+          (lookup: unknown) => logger.warn({ queue, jobId: renewal[1], err: lookup }, 'could not renew the lock of a job'),
+        );
+    });
     workers.push(worker);
   }
 

@@ -1,4 +1,4 @@
-import { anAgent, startHarness, waitForOperation, type Harness } from './support/harness';
+import { anAgent, startHarness, waitFor, waitForOperation, type Harness } from './support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,6 +21,7 @@ describe("a worker's metrics and health", () => {
     const agent = await anAgent(h, { status: 'active' });
     const { value } = await h.requests.requestOperation({ userId: agent.userId, agentId: agent.id, kind: 'stop' });
     expect((await waitForOperation(h.db, value.operation.id)).status).toBe('succeeded');
+    await waitFor(async () => (await h.workers.jobQueues.getJob('agent.stop', value.operation.id))?.getState(), (state) => state === 'completed', 5_000, 'the stop job completed');
 
     const response = await get('/metrics');
     const text = await response.text();

@@ -1,7 +1,7 @@
 // Operations parked while the cloud works, as the engine and the cloud watcher share them:
 // a job registers what it waits for, the watcher polls in batches and records what it saw,
-// the job reads it when it runs again. One wait per operation: the next replaces it, the
-// operation's end removes it (see endOperationRun).
+// the job reads it when it runs again. One wait per operation: the next replaces it, a failed
+// action's retry or the operation's end removes it (see endOperationRun).
 import type { Db } from './client';
 import { Prisma, type CloudWait } from './generated/client';
 
@@ -41,6 +41,11 @@ export async function registerCloudWait(db: Db, wait: NewCloudWait): Promise<voi
 
 export function findCloudWait(db: Db, operationId: string): Promise<CloudWait | null> {
   return db.cloudWait.findUnique({ where: { operationId } });
+}
+
+/** Removes the operation's wait once its answer is of no more use (a failed action, before the retry). */
+export async function removeCloudWait(db: Db, operationId: string): Promise<void> {
+  await db.cloudWait.deleteMany({ where: { operationId } });
 }
 
 /** Removes a wait nothing was seen for (its deadline passed); false when the watcher answered it meanwhile. */

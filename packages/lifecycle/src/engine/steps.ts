@@ -2,7 +2,7 @@
 // began before its action is sent, and the action's id as soon as it is known, so a retried,
 // re-delivered or woken job resumes that very action and never sends it twice.
 import { isLifecycleError, PermanentError, RetryableError } from '@agent-lifecycle/errors';
-import { createStep, restartStep, updateStep, type Db, type OperationStep } from '@agent-lifecycle/db';
+import { createStep, removeCloudWait, restartStep, updateStep, type Db, type OperationStep } from '@agent-lifecycle/db';
 import type { Clock, CloudAction, CloudActionCommand } from '../ports';
 import type { Run } from './run';
 import { awaitAction } from './waits';
@@ -150,6 +150,8 @@ export async function completeAction(run: Run, step: string, sent: SentAction, p
   }
   const reason = action ? `${step} action ${sent.id} failed: ${action.error?.code ?? 'error'} ${action.error?.message ?? ''}`.trim() : `${step} action ${sent.id} is unknown to Hetzner`;
   await run.steps.fail(step, reason);
+  // The retry sends the command again after its backoff; the answered wait must not wake it sooner.
+  await removeCloudWait(run.deps.db, run.operation.id);
   if (action?.error && !action.error.retryable) throw new PermanentError(action.error.code, `Hetzner ${reason}`);
   throw new RetryableError('action_failed', `Hetzner ${reason}`);
 }
