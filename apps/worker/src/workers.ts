@@ -26,6 +26,7 @@ import {
 import type { Logger } from '@agent-lifecycle/logger';
 import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
 import { startHealthServer, type HealthServer } from './health-server';
+import { waitForDependencies } from './wait-for-dependencies';
 import { createBudgetLine } from './budget-line';
 import { createProcessor, type Processor } from './processor';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics';
@@ -91,37 +92,6 @@ export function defaultEngineSettings(config: Config): EngineSettings {
   };
 }
 
-/** PING, once the connection had its chance to connect (a fresh one is still connecting). */
-async function redisAnswers(connection: Redis): Promise<void> {
-  if (connection.status === 'connecting' || connection.status === 'wait' || connection.status === 'reconnecting') {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        connection.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, 2_000);
-      connection.once('ready', done);
-    });
-  }
-  await connection.ping();
-}
-
-/** Resolves once `probe` answers, trying again (and saying so) while the dependency is away. */
-async function untilReachable(name: string, probe: () => Promise<unknown>, logger: Logger): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await probe();
-      if (attempt > 0) logger.info({ dependency: name }, `${name} answers`);
-      return;
-    } catch (error) {
-      const retryInMs = Math.min(500 * 2 ** attempt, 5_000);
-      logger.warn({ dependency: name, err: error instanceof Error ? error.message : String(error), retryInMs }, `${name} is not reachable; workers wait before starting`);
-      await new Promise((resolve) => setTimeout(resolve, retryInMs));
-    }
-  }
-}
-
 export async function startWorkers(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const { config, logger } = options;
   const queues = options.queues ?? [...QUEUE_NAMES];
@@ -162,8 +132,7 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
           ],
         });
 
-  await untilReachable('Redis', () => redisAnswers(producer), logger);
-  await untilReachable('PostgreSQL', () => pingDatabase(db), logger);
+  await waitForDependencies({ redis: producer, db, logger });
 
   const budget = createBudgetLine(createRateBudget({ redis: shared, key: `${config.queuePrefix}:hetzner-budget`, limitPerHour: config.hetzner.rateLimitPerHour }), metrics.observeBudgetWait);
   const hetzner = (lineBudget: RateBudget) =>
