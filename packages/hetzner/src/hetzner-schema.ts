@@ -1,0 +1,60 @@
+// What our Hetzner client reads from an answer, and nothing more: zod schemas of the fields
+// the Cloud port needs. Everything else the API sends is ignored, so new or removed fields
+// elsewhere (2026: `datacenter`) cannot break us; a needed field missing is a clear error.
+import { z } from 'zod';
+import { PermanentError } from '@agent-lifecycle/errors';
+
+/** Free-form text fields we only pass on: absent or of another type reads as undefined. */
+const optionalText = z.string().optional().catch(undefined);
+
+export const actionSchema = z.object({
+  id: z.number().int(),
+  command: z.string(),
+  status: z.enum(['running', 'success', 'error']),
+  progress: z.number().optional().catch(undefined),
+  /** Needed only to find an action by when it started (adoption after a crash). */
+  started: optionalText,
+  error: z.object({ code: optionalText, message: optionalText }).nullish().catch(null),
+});
+export type ActionBody = z.infer<typeof actionSchema>;
+
+export const serverSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  /** Any string: a status this client does not know yet reads as `unknown`. */
+  status: z.string(),
+  labels: z.record(z.string(), z.string()).nullish().catch(null),
+  public_net: z.object({ ipv4: z.object({ ip: z.string().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null),
+});
+export type ServerBody = z.infer<typeof serverSchema>;
+
+/** `meta.pagination.next_page` of a list; a list without it is one page. */
+const pageMeta = z.object({ pagination: z.object({ next_page: z.number().int().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null);
+
+export const serverAnswer = z.object({ server: serverSchema });
+export const serverListAnswer = z.object({ servers: z.array(serverSchema), meta: pageMeta });
+export const actionAnswer = z.object({ action: actionSchema });
+export const actionListAnswer = z.object({ actions: z.array(actionSchema), meta: pageMeta });
+/** A server's action history, where each action's start time is needed. */
+export const startedActionListAnswer = z.object({
+  actions: z.array(actionSchema.extend({ started: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date') })),
+  meta: pageMeta,
+});
+
+/** `server.public_net.ipv4` style names for a zod issue path. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('') || 'body';
+}
+
+/**
+ * The answer's fields, or PermanentError `unexpected_response` naming the first needed field
+ * that is missing or malformed (sending the same request again would read the same answer).
+ */
+export function readAnswer<T>(schema: z.ZodType<T>, body: unknown, call: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = fieldName(issue?.path ?? []);
+  const problem = issue?.message ?? 'malformed';
+  throw new PermanentError('unexpected_response', `Hetzner ${call} failed: unexpected_response (field ${field}: ${problem})`, { field });
+}
