@@ -1,6 +1,7 @@
 // Everything the simulator holds, in one place: clock, config, the three clouds' state,
 // faults, counts and buckets, with the reset and snapshot the control API exposes.
 import { Clock } from './clock';
+import { CredentialStore, type SimCredentials, type SimCredentialsPatch } from './credentials';
 import { FaultInjector } from './faults';
 import { CallbackSender } from './github/callback-delivery';
 import { WorkflowRuns, type WorkflowRun } from './github/workflow-runs';
@@ -10,7 +11,7 @@ import type { SimLogger } from './logger';
 import { RateLimiter } from './rate-limit';
 import { RequestLog } from './request-log';
 import { RouteTable } from './route-table';
-import { applySimConfigPatch, defaultSimConfig, type SimConfig, type SimConfigPatch } from './sim-config';
+import { applySimConfigPatch, defaultSimConfig, type FailableCommand, type SimConfig, type SimConfigPatch } from './sim-config';
 import { OAuthTokens } from './tailscale/oauth';
 import { Tailnet } from './tailscale/tailnet';
 
@@ -18,6 +19,8 @@ export interface SimulatorOptions {
   callbackSecret: string;
   logger: SimLogger;
   config?: SimConfigPatch;
+  /** Who may call the clouds; the built-in sandbox credentials when absent. */
+  credentials?: SimCredentials;
   /** Source of randomness (ACPI ignores, fault probabilities, passwords); Math.random by default. */
   random?: () => number;
 }
@@ -35,6 +38,7 @@ export class Simulator {
   readonly requestLog = new RequestLog();
   readonly rateLimiter: RateLimiter;
   readonly faults: FaultInjector;
+  readonly credentials: CredentialStore;
   readonly actions: ActionStore;
   readonly servers: ServerStore;
   readonly tailnet: Tailnet;
@@ -43,13 +47,17 @@ export class Simulator {
   readonly workflows: WorkflowRuns;
   private settings: SimConfig;
 
-  constructor({ callbackSecret, logger, config, random = Math.random }: SimulatorOptions) {
+  constructor({ callbackSecret, logger, config, credentials, random = Math.random }: SimulatorOptions) {
     this.settings = applySimConfigPatch(defaultSimConfig, config ?? {});
     this.logger = logger;
     this.clock = new Clock(this.settings.timeScale);
     this.rateLimiter = new RateLimiter(this.settings.rateLimit);
     this.faults = new FaultInjector(random);
-    this.actions = new ActionStore(this.clock);
+    this.credentials = new CredentialStore(credentials);
+    this.actions = new ActionStore(this.clock, (command) => {
+      const failure = this.settings.actionErrors[command as FailableCommand];
+      return failure && random() < failure.rate ? { code: failure.code, message: failure.message } : null;
+    });
     this.servers = new ServerStore({ clock: this.clock, actions: this.actions, acpiIgnoreRate: () => this.settings.acpiIgnoreRate, random });
     this.tailnet = new Tailnet(() => this.clock.now(), random);
     this.oauth = new OAuthTokens(this.clock, random);
@@ -59,6 +67,7 @@ export class Simulator {
       servers: this.servers,
       actions: this.actions,
       tailnet: this.tailnet,
+      rateLimiter: this.rateLimiter,
       callbacks: this.callbacks,
       config: () => this.settings,
       logger,
@@ -76,7 +85,12 @@ export class Simulator {
     return this.config;
   }
 
-  /** Forgets servers, actions, devices, tokens, runs, faults, counts and buckets; keeps the config. */
+  /** Replaces the credentials of each cloud the patch names. */
+  setCredentials(patch: SimCredentialsPatch): SimCredentials {
+    return this.credentials.apply(patch);
+  }
+
+  /** Forgets servers, actions, devices, tokens, runs, faults, counts and buckets; keeps the config and credentials. */
   reset(): void {
     this.halt();
     this.actions.reset();

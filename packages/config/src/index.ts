@@ -4,3 +4,4 @@ export { loadConfig, loadConfigOrExit, ConfigError, isSandbox, defaultDatabaseUr
 export type { Config, Mode } from './load-config';
 export { databaseUrlForPrisma } from './prisma-environment';
 export { SANDBOX_SECRETS_FILE, childEnvironment, generatedSecretValues, formatEnvFile, parseEnvFile, writeSandboxSecrets, withSandboxSecrets } from './sandbox-environment';
+export { sandboxCredentials } from './sandbox-credentials';

@@ -2,6 +2,7 @@
 // variable becomes a ConfigError whose message is one line naming the variable.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { sandboxCredentials } from './sandbox-credentials';
 
 export type Mode = 'sandbox' | 'production';
 
@@ -131,20 +132,20 @@ export function loadConfig(env: Env = process.env): Config {
     simPort,
     stopGraceSeconds: read(env, 'STOP_GRACE_SECONDS', nonNegative, '60'),
     hetzner: {
-      token: read(env, 'HCLOUD_TOKEN', z.string(), sandboxDefault('HCLOUD_TOKEN', 'sandbox-hcloud-token')),
+      token: read(env, 'HCLOUD_TOKEN', z.string(), sandboxDefault('HCLOUD_TOKEN', sandboxCredentials.hetzner.token)),
       endpoint: read(env, 'HCLOUD_ENDPOINT', httpUrl, sandbox ? `${simUrl}/v1` : 'https://api.hetzner.cloud/v1').replace(/\/$/, ''),
       rateLimitPerHour: read(env, 'HETZNER_RATE_LIMIT_PER_HOUR', positiveInt, '3600'),
     },
     tailscale: {
-      apiKey: tailscaleApiKey ?? (sandbox && !oauth ? 'sandbox-tailscale-key' : undefined),
+      apiKey: tailscaleApiKey ?? (sandbox && !oauth ? sandboxCredentials.tailscale.apiKey : undefined),
       oauth,
-      tailnet: read(env, 'TAILSCALE_TAILNET', z.string(), '-'),
+      tailnet: read(env, 'TAILSCALE_TAILNET', z.string(), sandboxCredentials.tailscale.tailnet),
       apiUrl: read(env, 'TAILSCALE_API_URL', httpUrl, sandbox ? `${simUrl}/api/v2` : 'https://api.tailscale.com/api/v2').replace(/\/$/, ''),
     },
     github: {
-      token: read(env, 'GITHUB_TOKEN', z.string(), sandboxDefault('GITHUB_TOKEN', 'sandbox-github-token')),
-      repo: read(env, 'GITHUB_REPO', z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name'), sandboxDefault('GITHUB_REPO', 'example/agents')),
-      workflow: read(env, 'GITHUB_WORKFLOW', z.string(), sandboxDefault('GITHUB_WORKFLOW', 'provision-agent.yml')),
+      token: read(env, 'GITHUB_TOKEN', z.string(), sandboxDefault('GITHUB_TOKEN', sandboxCredentials.github.token)),
+      repo: read(env, 'GITHUB_REPO', z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name'), sandboxDefault('GITHUB_REPO', sandboxCredentials.github.repo)),
+      workflow: read(env, 'GITHUB_WORKFLOW', z.string(), sandboxDefault('GITHUB_WORKFLOW', sandboxCredentials.github.workflow)),
       apiUrl: read(env, 'GITHUB_API_URL', httpUrl, sandbox ? simUrl : 'https://api.github.com').replace(/\/$/, ''),
       callbackSecret: secret('GITHUB_CALLBACK_SECRET'),
     },

@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
-import { createHetznerCloud, createRateBudget, type RateBudget } from '@agent-lifecycle/hetzner';
+import { createHetznerCloud, createRateBudget, type HetznerCloudOptions, type RateBudget } from '@agent-lifecycle/hetzner';
 import type { Cloud, CloudAction } from '@agent-lifecycle/lifecycle';
 import {
+  addSimHetznerProject,
   createSimServer as createServer,
   eventually,
   simControl as control,
@@ -26,7 +27,6 @@ import {
 const budgetKey = () => `${testQueuePrefix()}:hetzner-budget-${randomUUID()}`;
 
 let sim: CloudSim;
-let tokenSerial = 0;
 
 beforeAll(async () => {
   sim = await startSim();
@@ -42,9 +42,8 @@ beforeEach(async () => {
 });
 
 /** Each test is its own Hetzner project: its own token, so its own rate-limit bucket. */
-function project(options: { timeoutMs?: number; budget?: RateBudget } = {}): { token: string; cloud: Cloud } {
-  tokenSerial += 1;
-  const token = `test-token-${process.pid}-${tokenSerial}`;
+function project(options: Omit<HetznerCloudOptions, 'token' | 'endpoint'> = {}): { token: string; cloud: Cloud } {
+  const token = addSimHetznerProject(sim);
   return { token, cloud: createHetznerCloud({ token, endpoint: `${sim.url}/v1`, ...options }) };
 }
 
@@ -240,9 +239,7 @@ describe('createHetznerCloud against the simulator', () => {
     const id = await createServer(sim, token, 'agent-hang');
     await control(sim, 'POST', '/faults', { rules: [{ method: 'GET', path: '/v1/servers/*', hang: true, count: 1 }] });
 
-    const started = Date.now();
     const error = await rejectionOf(cloud.getServer(id));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
   });

@@ -6,6 +6,9 @@ export { testQueuePrefix, testConfig } from './test-config';
 export { runId, testRedisUrl, adminDatabaseUrl } from './run-environment';
 export {
   TEST_CALLBACK_SECRET,
+  SIM_HETZNER_TOKEN,
+  SIM_TAILSCALE_KEY,
+  addSimHetznerProject,
   startTestSim,
   simControl,
   simRequestCounts,

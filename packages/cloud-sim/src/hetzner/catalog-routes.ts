@@ -1,8 +1,8 @@
-// Read-only catalog endpoints (`/v1/server_types`, `/v1/images`, `/v1/locations`,
-// `/v1/datacenters`) that clients such as the hcloud CLI consult to resolve names on create.
+// Read-only catalog endpoints (`/v1/server_types`, `/v1/images`, `/v1/locations`) that clients
+// such as the hcloud CLI consult to resolve names on create; `/v1/datacenters` is gone (410).
 import type { Request, Response, Router } from 'express';
 import type { RouteTable } from '../route-table';
-import { datacenters, images, locations, serverTypes } from './catalog';
+import { images, locations, serverTypes } from './catalog';
 import { HetznerError } from './errors';
 import { matchesLabelSelector } from './label-selector';
 import { paginate, pathId, queryBoolean, queryEnum, queryLabelSelector, queryValue, sortBy } from './query';
@@ -31,7 +31,12 @@ function registerCatalog<T extends Named>(router: Router, routes: RouteTable, pa
 export function registerCatalogRoutes(router: Router, routes: RouteTable): void {
   registerCatalog(router, routes, 'server_types', 'server_types', 'server_type', serverTypes);
   registerCatalog(router, routes, 'locations', 'locations', 'location', locations);
-  registerCatalog(router, routes, 'datacenters', 'datacenters', 'datacenter', datacenters);
+  // Removed from the API after 2026-10-01 (changelog 2026-06-02-datacenters-deprecated).
+  const gone = () => {
+    throw new HetznerError(410, 'deprecated_api_endpoint', 'The API functionality was removed');
+  };
+  routes.add(router, '/v1', 'get', '/datacenters', gone);
+  routes.add(router, '/v1', 'get', '/datacenters/{id}', gone);
   registerCatalog(router, routes, 'images', 'images', 'image', images, (req, image) => {
     const types = queryEnum(req, 'type', ['system', 'snapshot', 'backup', 'app'] as const);
     const architectures = queryEnum(req, 'architecture', ['x86', 'arm'] as const);

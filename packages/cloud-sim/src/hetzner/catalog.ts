@@ -1,5 +1,5 @@
-// The small, fixed catalog a server is built from: locations, datacenters, server types and
-// system images, shaped like Hetzner's answers so clients that validate a create can resolve them.
+// The small, fixed catalog a server is built from: locations, server types (with prices per
+// location) and system images, shaped like Hetzner's answers so clients can resolve names.
 
 export interface LocationJson {
   id: number;
@@ -26,14 +26,6 @@ export interface ServerTypeJson {
   cpu_type: 'shared' | 'dedicated';
   architecture: 'x86' | 'arm';
   included_traffic: number;
-}
-
-export interface DatacenterJson {
-  id: number;
-  name: string;
-  description: string;
-  location: LocationJson;
-  server_types: { supported: number[]; available: number[]; available_for_migration: number[] };
 }
 
 export interface ImageJson {
@@ -101,14 +93,6 @@ export const serverTypes: ServerTypeJson[] = [
   serverType(105, 'cx32', 4, 8, 80, 'x86', 0.0112, 6.8),
 ];
 
-const allTypeIds = serverTypes.map((t) => t.id);
-
-export const datacenters: DatacenterJson[] = [
-  { id: 4, name: 'fsn1-dc14', description: 'Falkenstein 1 virtual DC 14', location: locations[0]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
-  { id: 2, name: 'nbg1-dc3', description: 'Nuremberg 1 virtual DC 3', location: locations[1]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
-  { id: 3, name: 'hel1-dc2', description: 'Helsinki 1 virtual DC 2', location: locations[2]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
-];
-
 function systemImage(id: number, name: string, flavor: string, version: string, description: string, architecture: 'x86' | 'arm', created: string): ImageJson {
   return {
     id,
@@ -155,4 +139,4 @@ export function imagesMatching(idOrName: unknown): ImageJson[] {
   return single ? [single] : [];
 }
 
-export const defaultDatacenter: DatacenterJson = datacenters[0]!;
+export const defaultLocation: LocationJson = locations[0]!;

@@ -3,7 +3,7 @@
 import type { Clock, Cancel } from '../clock';
 import type { ActionStore, SimAction } from './actions';
 import { hetznerTime } from './actions';
-import { datacenters, defaultDatacenter, findByIdOrName, imagesMatching, locations, serverTypes, type DatacenterJson, type ImageJson, type ServerTypeJson } from './catalog';
+import { defaultLocation, findByIdOrName, imagesMatching, locations, serverTypes, type ImageJson, type LocationJson, type ServerTypeJson } from './catalog';
 import { HetznerError, type InvalidField } from './errors';
 import { labelProblems } from './labels';
 import { timings } from './timings';
@@ -19,7 +19,7 @@ export interface SimServer {
   labels: Record<string, string>;
   serverType: ServerTypeJson;
   image: ImageJson;
-  datacenter: DatacenterJson;
+  location: LocationJson;
   ipv4: { id: number; ip: string } | null;
   ipv6: { id: number; network: string } | null;
   /** Pending end of a guest's ACPI shutdown (stopping → off), cancelled by poweroff or delete. */
@@ -52,8 +52,9 @@ function randomPassword(random: () => number): string {
 
 export class ServerStore {
   private servers = new Map<number, SimServer>();
-  // Ids and addresses keep counting across resets so an old id never names a new server.
-  private nextId = 50_000_001;
+  // Ids as large as the API's ids get (above 2^32, below 2^53), counting on across resets
+  // so an old id never names a new server; addresses likewise.
+  private nextId = 104_857_600_001;
   private nextAddress = 1;
 
   constructor(private readonly deps: Dependencies) {}
@@ -92,15 +93,12 @@ export class ServerStore {
     if (!image) problem('image', 'image not found');
     else if (serverType && image.architecture !== serverType.architecture) problem('image', `image architecture ${image.architecture} does not match server type ${serverType.name}`);
 
-    let datacenter = defaultDatacenter;
-    if (input.datacenter !== undefined && input.datacenter !== null) {
-      const found = findByIdOrName(datacenters, input.datacenter);
-      if (found) datacenter = found;
-      else problem('datacenter', 'datacenter not found');
-    } else if (input.location !== undefined && input.location !== null) {
-      const location = findByIdOrName(locations, input.location);
-      const found = location && datacenters.find((d) => d.location.id === location.id);
-      if (found) datacenter = found;
+    // Datacenters were removed from the API on 2026-07-01: a server is placed by location only.
+    if (input.datacenter !== undefined && input.datacenter !== null) problem('datacenter', 'is no longer supported, use location');
+    let location = defaultLocation;
+    if (input.location !== undefined && input.location !== null) {
+      const found = findByIdOrName(locations, input.location);
+      if (found) location = found;
       else problem('location', 'location not found');
     }
 
@@ -127,29 +125,32 @@ export class ServerStore {
       labels: { ...(labels as Record<string, string>) },
       serverType,
       image,
-      datacenter,
+      location,
       ipv4: publicNet.enable_ipv4 === false ? null : { id: 60_000_000 + n, ip: `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 255}.${n & 255}` },
       ipv6: publicNet.enable_ipv6 === false ? null : { id: 70_000_000 + n, network: `2001:db8:${(n & 0xffff).toString(16)}::/64` },
     };
     this.servers.set(id, server);
 
     const finalStatus: ServerStatus = startAfterCreate === false ? 'off' : 'running';
-    const action = this.deps.actions.start('create_server', id, timings.createServer, () => {
-      server.status = finalStatus;
+    const action = this.deps.actions.start('create_server', id, timings.createServer, {
+      onSuccess: () => {
+        server.status = finalStatus;
+      },
     });
     const nextActions = finalStatus === 'running' ? [this.deps.actions.start('start_server', id, timings.createServer)] : [];
     const rootPassword = Array.isArray(sshKeys) && sshKeys.length > 0 ? null : randomPassword(this.deps.random);
     return { server, action, nextActions, rootPassword };
   }
 
-  /** Starts deleting a server: `deleting`, then gone (404) when the action finishes. */
+  /**
+   * Deletes a server as the API does today: it is gone at once (404, its name free, no
+   * longer listed); the `delete_server` action it answers with still runs to its end.
+   */
   delete(id: number): SimAction {
     const server = this.lockFree(id);
     server.guestShutdown?.();
-    server.status = 'deleting';
-    return this.deps.actions.start('delete_server', id, timings.deleteServer, () => {
-      this.servers.delete(id);
-    });
+    this.servers.delete(id);
+    return this.deps.actions.start('delete_server', id, timings.deleteServer);
   }
 
   power(id: number, command: PowerCommand): SimAction {
@@ -159,19 +160,23 @@ export class ServerStore {
       case 'poweron':
         if (server.status !== 'off') return actions.start('start_server', id, timings.noOp);
         server.status = 'starting';
-        return actions.start('start_server', id, timings.powerOn, () => {
-          server.status = 'running';
+        return actions.start('start_server', id, timings.powerOn, {
+          onSuccess: () => this.settleStatus(server, 'starting', 'running'),
+          onError: () => this.settleStatus(server, 'starting', 'off'),
         });
-      case 'poweroff':
+      case 'poweroff': {
         if (server.status === 'off') return actions.start('stop_server', id, timings.noOp);
         server.guestShutdown?.();
         server.guestShutdown = undefined;
+        const before = server.status === 'stopping' ? 'running' : server.status;
         server.status = 'stopping';
-        return actions.start('stop_server', id, timings.powerOff, () => {
-          server.status = 'off';
+        return actions.start('stop_server', id, timings.powerOff, {
+          onSuccess: () => this.settleStatus(server, 'stopping', 'off'),
+          onError: () => this.settleStatus(server, 'stopping', before),
         });
+      }
       case 'shutdown':
-        return actions.start('shutdown_server', id, timings.shutdownRequest, () => this.deliverAcpiShutdown(server));
+        return actions.start('shutdown_server', id, timings.shutdownRequest, { onSuccess: () => this.deliverAcpiShutdown(server) });
       case 'reboot':
         return actions.start('reboot_server', id, server.status === 'running' ? timings.reboot : timings.noOp);
     }
@@ -191,7 +196,7 @@ export class ServerStore {
       },
       private_net: [],
       server_type: server.serverType,
-      datacenter: server.datacenter,
+      location: server.location,
       image: server.image,
       iso: null,
       rescue_enabled: false,
@@ -212,6 +217,11 @@ export class ServerStore {
   /** Forgets every server (timers are the clock's to clear). */
   reset(): void {
     this.servers = new Map();
+  }
+
+  /** An action's end moves the server on, unless something else (a delete) moved it first. */
+  private settleStatus(server: SimServer, from: ServerStatus, to: ServerStatus): void {
+    if (server.status === from) server.status = to;
   }
 
   private lockFree(id: number): SimServer {
