@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startCloudSim, type CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import { sandboxCredentials } from '@agent-lifecycle/config';
-import { createGithubWorkflows } from '@agent-lifecycle/github';
+import { createGithubWorkflows, type GithubObservedRequest } from '@agent-lifecycle/github';
 import { eventually, rejectionOf } from '@agent-lifecycle/testing';
 
 const callbackSecret = 'test-callback-secret';
@@ -141,6 +141,18 @@ describe('createGithubWorkflows against the simulator', () => {
     const error = await rejectionOf(workflows({ timeoutMs: 200 }).dispatchProvisioning({ jobId: 'job-5', agentId: 'agent-5', callbackUrl: receiver.url }));
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
+  });
+
+  it('tells the observer about every request it sends, by endpoint template and status', async () => {
+    const seen: GithubObservedRequest[] = [];
+    const observed = createGithubWorkflows({ apiUrl: sim.url, token, repo, workflow, observe: (request) => seen.push(request) });
+    await observed.dispatchProvisioning({ jobId: 'job-6', agentId: 'agent-6', callbackUrl: receiver.url });
+    await control('POST', '/faults', { rules: [{ path: '/repos/**', status: 503, count: 1 }] });
+    await rejectionOf(observed.dispatchProvisioning({ jobId: 'job-7', agentId: 'agent-7', callbackUrl: receiver.url }));
+    expect(seen.map(({ cloud, endpoint, status }) => [cloud, endpoint, status])).toEqual([
+      ['github', 'POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', 204],
+      ['github', 'POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', 503],
+    ]);
   });
 
   it('retries when nothing listens at the API URL', async () => {

@@ -3,3 +3,4 @@
 export { createTailscaleTailnet } from './tailscale-tailnet';
 export type { TailscaleTailnetOptions } from './tailscale-tailnet';
 export { classifyTailscaleError } from './classify-tailscale-error';
+export type { TailscaleObservedRequest, TailscaleRequestObserver } from './tailscale-http';

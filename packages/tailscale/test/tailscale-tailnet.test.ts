@@ -3,7 +3,7 @@
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
 import type { Tailnet } from '@agent-lifecycle/lifecycle';
-import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
+import { createTailscaleTailnet, type TailscaleObservedRequest } from '@agent-lifecycle/tailscale';
 import { sandboxCredentials } from '@agent-lifecycle/config';
 import { addSimDevice as addDevice, rejectionOf, simControl as control, simRequestCounts as requestCounts, startTestSim as startSim } from '@agent-lifecycle/testing';
 
@@ -176,6 +176,21 @@ describe('createTailscaleTailnet against the simulator', () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('network_error');
     expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('tells the observer about every request it sends, by endpoint template and status', async () => {
+    const seen: TailscaleObservedRequest[] = [];
+    const id = await addDevice(sim, 'agent-w1');
+    const tailnet = createTailscaleTailnet({ apiUrl: apiUrl(), tailnet: '-', oauth: oauthClient, observe: (request) => seen.push(request) });
+    await tailnet.findDevicesByHostname('agent-w1');
+    await tailnet.removeDevice(id);
+    await tailnet.removeDevice(id);
+    expect(seen.map(({ cloud, endpoint, status }) => [cloud, endpoint, status])).toEqual([
+      ['tailscale', 'POST /oauth/token', 200],
+      ['tailscale', 'GET /tailnet/{tailnet}/devices', 200],
+      ['tailscale', 'DELETE /device/{id}', 200],
+      ['tailscale', 'DELETE /device/{id}', 404],
+    ]);
   });
 
   it('needs a credential', () => {
