@@ -22,3 +22,5 @@ export {
 export type { RequestCounts } from './sim';
 export { rejectionOf, runProcess } from './helpers';
 export type { ProcessResult } from './helpers';
+export { hetznerContract, hetznerAnswer, removedHetznerFields, shapeDifferences } from './hetzner-contract';
+export type { HetznerContractAnswer } from './hetzner-contract';
