@@ -127,8 +127,9 @@ export function commandHelp(spec: CommandSpec<unknown>): string {
   return lines.join('\n');
 }
 
-export function overallHelp(specs: CommandSpec<unknown>[]): string {
-  const usages = specs.map((spec) => [usageOf(spec).replace(/^agentctl /, '').replace(/ \[--json\]$/, ''), spec.summary] as const);
+/** `more`: commands outside the group/verb specs, as [usage, summary]. */
+export function overallHelp(specs: CommandSpec<unknown>[], more: ReadonlyArray<readonly [string, string]> = []): string {
+  const usages = [...specs.map((spec) => [usageOf(spec).replace(/^agentctl /, '').replace(/ \[--json\]$/, ''), spec.summary] as const), ...more];
   return [
     'Usage: agentctl <command> [options] [--json]',
     '',

@@ -4,6 +4,7 @@ import { isLifecycleError } from '@agent-lifecycle/errors';
 import { commandHelp, overallHelp, parseCommandArgs, parseInvocation, type CommandSpec } from './args';
 import { CommandFailed, UsageError } from './cli-errors';
 import { agentCommands } from './commands/agent';
+import { DOCTOR_SUMMARY, doctorCommand } from './commands/doctor';
 import { operationCommands } from './commands/operation';
 import { stripeCommands } from './commands/stripe';
 import { userCommands } from './commands/user';
@@ -39,9 +40,10 @@ export async function runAgentctl(argv: string[], io: CliIo, rootDir: string): P
     return error.exitCode;
   };
 
+  if (group === 'doctor') return doctorCommand(invocation.words.slice(1).concat(invocation.rest), { help, json: invocation.json }, io, rootDir);
   if (group === undefined) {
     if (help) {
-      io.stdout(`${overallHelp(asUnknown(COMMANDS))}\n`);
+      io.stdout(`${overallHelp(asUnknown(COMMANDS), [['doctor', DOCTOR_SUMMARY]])}\n`);
       return 0;
     }
     return fail(new UsageError('agentctl: missing command (see agentctl --help)'));

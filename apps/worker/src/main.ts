@@ -3,6 +3,7 @@
 import { loadConfigOrExit } from '@agent-lifecycle/config';
 import { QUEUE_NAMES, type QueueName } from '@agent-lifecycle/jobs';
 import { createLogger } from '@agent-lifecycle/logger';
+import { preflightFailureLine, runPreflight } from '@agent-lifecycle/preflight';
 import { startWorkers } from './workers';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -25,6 +26,15 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('worker', { level: config.logLevel });
   const queues = parseQueues(process.argv.slice(2));
+  // With real credentials, learn now, not at the first job, whether every cloud accepts them.
+  if (config.mode === 'production') {
+    const report = await runPreflight(config);
+    if (!report.ok) {
+      process.stderr.write(`${preflightFailureLine(report)}\n`);
+      process.exit(1);
+    }
+    logger.info({ checks: report.checks.map((check) => `${check.cloud} ${check.check}`) }, 'preflight passed');
+  }
   const worker = await startWorkers({ config, logger, queues });
   let stopping = false;
   const stop = (signal: string) => {

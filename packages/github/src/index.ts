@@ -4,3 +4,5 @@ export { createGithubWorkflows, DEFAULT_WORKFLOW_REF } from './github-workflows'
 export type { GithubObservedRequest, GithubRequestObserver } from './github-http';
 export type { GithubWorkflowsOptions } from './github-workflows';
 export { classifyGithubError } from './classify-github-error';
+export { checkGithubAccess } from './check-github-access';
+export type { AccessFinding, GithubAccessOptions } from './check-github-access';

@@ -32,6 +32,8 @@ export type ServerBody = z.infer<typeof serverSchema>;
 const pageMeta = z.object({ pagination: z.object({ next_page: z.number().int().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null);
 
 export const serverAnswer = z.object({ server: serverSchema });
+/** A server list read only for how many servers there are (the preflight). */
+export const serverCountAnswer = z.object({ meta: z.object({ pagination: z.object({ total_entries: z.number().int().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null) });
 export const serverListAnswer = z.object({ servers: z.array(serverSchema), meta: pageMeta });
 export const actionAnswer = z.object({ action: actionSchema });
 export const actionListAnswer = z.object({ actions: z.array(actionSchema), meta: pageMeta });

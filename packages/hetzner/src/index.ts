@@ -6,3 +6,5 @@ export type { HetznerObservedRequest, HetznerRequestObserver } from './hetzner-h
 export { createRateBudget } from './rate-budget';
 export type { RateBudget, RateBudgetOptions } from './rate-budget';
 export { classifyHetznerError } from './classify-hetzner-error';
+export { checkHetznerAccess } from './check-hetzner-access';
+export type { AccessFinding, HetznerAccessOptions } from './check-hetzner-access';

@@ -9,6 +9,7 @@ export {
   SIM_HETZNER_TOKEN,
   SIM_TAILSCALE_KEY,
   addSimHetznerProject,
+  simProductionEnv,
   startTestSim,
   simControl,
   simRequestCounts,

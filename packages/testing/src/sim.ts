@@ -84,3 +84,30 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * The environment of a production deployment whose three clouds are this simulator, with
+ * the sandbox credentials it accepts: what the preflight and `agentctl doctor` check.
+ * `changes` set variables, or remove them when undefined.
+ */
+export function simProductionEnv(sim: CloudSim, changes: Record<string, string | undefined> = {}): Record<string, string> {
+  const { hetzner, tailscale, github } = sandboxCredentials;
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/unused',
+    HCLOUD_TOKEN: hetzner.token,
+    HCLOUD_ENDPOINT: `${sim.url}/v1`,
+    TAILSCALE_API_KEY: tailscale.apiKey,
+    TAILSCALE_API_URL: `${sim.url}/api/v2`,
+    GITHUB_TOKEN: github.token,
+    GITHUB_REPO: github.repo,
+    GITHUB_WORKFLOW: github.workflow,
+    GITHUB_API_URL: sim.url,
+    GITHUB_CALLBACK_SECRET: TEST_CALLBACK_SECRET,
+    STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
+    BULL_BOARD_USER: 'operator',
+    BULL_BOARD_PASSWORD: 'test-password',
+    ...changes,
+  };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
