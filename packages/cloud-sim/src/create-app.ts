@@ -29,7 +29,7 @@ export function createApp(sim: Simulator): Express {
   const { clock, faults, logger, routes } = sim;
   app.use('/_sim', createControlRouter(sim));
   const { credentials } = sim;
-  app.use('/v1', createHetznerRouter({ stores: { servers: sim.servers, actions: sim.actions }, routes, rateLimiter: sim.rateLimiter, credentials, faults, clock, logger }));
+  app.use('/v1', createHetznerRouter({ stores: { servers: sim.servers, actions: sim.actions, images: sim.images }, routes, rateLimiter: sim.rateLimiter, credentials, faults, clock, logger }));
   app.use('/api/v2', createTailscaleRouter({ tailnet: sim.tailnet, oauth: sim.oauth, credentials, routes, faults, clock, logger }));
   app.use('/repos', createGithubRouter({ workflows: sim.workflows, credentials, routes, faults, clock, logger }));
   app.use((req: Request, res: Response) => {

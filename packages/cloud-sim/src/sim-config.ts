@@ -5,7 +5,7 @@ export const provisioningFailureSteps = ['server', 'tailscale', 'bootstrap'] as 
 export type ProvisioningFailureStep = (typeof provisioningFailureSteps)[number];
 
 /** Hetzner commands whose actions the `actionErrors` setting can make fail. */
-export const failableCommands = ['start_server', 'stop_server', 'shutdown_server', 'reboot_server'] as const;
+export const failableCommands = ['start_server', 'stop_server', 'shutdown_server', 'reboot_server', 'create_image'] as const;
 export type FailableCommand = (typeof failableCommands)[number];
 
 export interface ActionErrorConfig {
@@ -32,6 +32,8 @@ export interface SimConfig {
   rateLimit: RateLimitConfig;
   /** By Hetzner command: a share of its actions fail with this error (nothing set: none fail). */
   actionErrors: Partial<Record<FailableCommand, ActionErrorConfig>>;
+  /** While true, create_image actions do not end: their images stay `creating`, their servers locked. */
+  stallImageCreation: boolean;
   provisioning: {
     /** Step at which dispatched provisioning runs fail; null lets them succeed. */
     failAtStep: ProvisioningFailureStep | null;
@@ -46,6 +48,7 @@ export interface SimConfigPatch {
   rateLimit?: Partial<RateLimitConfig>;
   /** A command set to null stops failing. */
   actionErrors?: Partial<Record<FailableCommand, ActionErrorConfig | null>>;
+  stallImageCreation?: boolean;
   provisioning?: { failAtStep?: ProvisioningFailureStep | null; delayMs?: number };
 }
 
@@ -54,6 +57,7 @@ export const defaultSimConfig: SimConfig = {
   acpiIgnoreRate: 0,
   rateLimit: { limit: 3600, refillPerSecond: 1 },
   actionErrors: {},
+  stallImageCreation: false,
   provisioning: { failAtStep: null, delayMs: 1000 },
 };
 
@@ -85,7 +89,7 @@ function readObject(source: Record<string, unknown>, key: string): Record<string
 /** Checks an untrusted `PUT /_sim/config` body; throws InvalidSimConfig naming the bad field. */
 export function parseSimConfigPatch(body: unknown): SimConfigPatch {
   if (!isRecord(body)) throw new InvalidSimConfig('body', 'must be a JSON object');
-  const known = new Set(['timeScale', 'acpiIgnoreRate', 'rateLimit', 'actionErrors', 'provisioning']);
+  const known = new Set(['timeScale', 'acpiIgnoreRate', 'rateLimit', 'actionErrors', 'stallImageCreation', 'provisioning']);
   for (const key of Object.keys(body)) if (!known.has(key)) throw new InvalidSimConfig(key, 'is not a setting');
 
   const patch: SimConfigPatch = {};
@@ -123,6 +127,11 @@ export function parseSimConfigPatch(body: unknown): SimConfigPatch {
     }
   }
 
+  if (body.stallImageCreation !== undefined) {
+    if (typeof body.stallImageCreation !== 'boolean') throw new InvalidSimConfig('stallImageCreation', 'must be true or false');
+    patch.stallImageCreation = body.stallImageCreation;
+  }
+
   const provisioning = readObject(body, 'provisioning');
   if (provisioning) {
     patch.provisioning = {};
@@ -145,6 +154,7 @@ export function applySimConfigPatch(current: SimConfig, patch: SimConfigPatch): 
     acpiIgnoreRate: patch.acpiIgnoreRate ?? current.acpiIgnoreRate,
     rateLimit: { ...current.rateLimit, ...patch.rateLimit },
     actionErrors: applyActionErrors(current.actionErrors, patch.actionErrors),
+    stallImageCreation: patch.stallImageCreation ?? current.stallImageCreation,
     provisioning: {
       failAtStep: patch.provisioning?.failAtStep !== undefined ? patch.provisioning.failAtStep : current.provisioning.failAtStep,
       delayMs: patch.provisioning?.delayMs ?? current.provisioning.delayMs,

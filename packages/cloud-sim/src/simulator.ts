@@ -6,6 +6,8 @@ import { FaultInjector } from './faults';
 import { CallbackSender } from './github/callback-delivery';
 import { WorkflowRuns, type WorkflowRun } from './github/workflow-runs';
 import { ActionStore } from './hetzner/actions';
+import type { ImageJson } from './hetzner/catalog';
+import { ImageStore } from './hetzner/images';
 import { ServerStore } from './hetzner/servers';
 import type { SimLogger } from './logger';
 import { RateLimiter } from './rate-limit';
@@ -27,6 +29,8 @@ export interface SimulatorOptions {
 
 export interface SimStateSnapshot {
   servers: Record<string, unknown>[];
+  /** Snapshots (images of type `snapshot`) as `GET /v1/images/{id}` shows them; system images are not state. */
+  images: ImageJson[];
   devices: Record<string, unknown>[];
   workflowRuns: WorkflowRun[];
 }
@@ -40,6 +44,7 @@ export class Simulator {
   readonly faults: FaultInjector;
   readonly credentials: CredentialStore;
   readonly actions: ActionStore;
+  readonly images: ImageStore;
   readonly servers: ServerStore;
   readonly tailnet: Tailnet;
   readonly oauth: OAuthTokens;
@@ -58,7 +63,15 @@ export class Simulator {
       const failure = this.settings.actionErrors[command as FailableCommand];
       return failure && random() < failure.rate ? { code: failure.code, message: failure.message } : null;
     });
-    this.servers = new ServerStore({ clock: this.clock, actions: this.actions, acpiIgnoreRate: () => this.settings.acpiIgnoreRate, random });
+    this.images = new ImageStore(this.clock);
+    this.servers = new ServerStore({
+      clock: this.clock,
+      actions: this.actions,
+      images: this.images,
+      stallImageCreation: () => this.settings.stallImageCreation,
+      acpiIgnoreRate: () => this.settings.acpiIgnoreRate,
+      random,
+    });
     this.tailnet = new Tailnet(() => this.clock.now(), random);
     this.oauth = new OAuthTokens(this.clock, random);
     this.callbacks = new CallbackSender(callbackSecret, this.clock, logger);
@@ -90,10 +103,11 @@ export class Simulator {
     return this.credentials.apply(patch);
   }
 
-  /** Forgets servers, actions, devices, tokens, runs, faults, counts and buckets; keeps the config and credentials. */
+  /** Forgets servers, snapshots, actions, devices, tokens, runs, faults, counts and buckets; keeps the config and credentials. */
   reset(): void {
     this.halt();
     this.actions.reset();
+    this.images.reset();
     this.servers.reset();
     this.tailnet.reset();
     this.oauth.reset();
@@ -112,6 +126,7 @@ export class Simulator {
   snapshot(): SimStateSnapshot {
     return {
       servers: this.servers.all().map((s) => this.servers.toJson(s)),
+      images: this.images.all().map((image) => this.images.toJson(image)),
       devices: this.tailnet.all().map((d) => this.tailnet.toJson(d, 'all')),
       workflowRuns: this.workflows.all(),
     };

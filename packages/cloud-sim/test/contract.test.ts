@@ -55,8 +55,12 @@ const produce: Record<string, () => Promise<JsonAnswer<unknown>>> = {
     return call(sim, 'GET', `/v1/actions?id=${action.id}&id=${next[0]?.id ?? 0}`);
   },
   'error-423-locked': async () => {
+    // Real time: the create action certainly still holds the lock.
+    await control(sim, 'PUT', '/config', { timeScale: 1 });
     const { server } = await createServer(sim, 'agent-locked');
-    return call(sim, 'POST', `/v1/servers/${server.id}/actions/poweron`);
+    const answer = await call(sim, 'POST', `/v1/servers/${server.id}/actions/poweron`);
+    await control(sim, 'PUT', '/config', { timeScale: 0.001 });
+    return answer;
   },
   'error-429-rate-limited': async () => {
     await control(sim, 'PUT', '/config', { rateLimit: { limit: 1, refillPerSecond: 0.001 } });

@@ -136,7 +136,7 @@ describe('state and reset', () => {
 
     expect((await control(sim, 'POST', '/reset')).status).toBe(204);
     const after = await control(sim, 'GET', '/state');
-    expect(after.body).toEqual({ servers: [], devices: [], workflowRuns: [] });
+    expect(after.body).toEqual({ servers: [], images: [], devices: [], workflowRuns: [] });
     expect((await control<{ rules: unknown[] }>(sim, 'GET', '/faults')).body.rules).toEqual([]);
     expect((await control(sim, 'GET', '/requests')).body).toEqual({});
   });

@@ -174,8 +174,9 @@ describe('listing servers', () => {
 
 describe('power actions', () => {
   it('powers a server off (running → stopping → off) and on again (off → starting → running)', async () => {
-    await control(sim, 'PUT', '/config', { timeScale: 0.02 });
     const server = await runningServer(sim, 'agent-power');
+    // Slow enough (300 ms stopping, 500 ms starting) that polling sees every status, even on a busy machine.
+    await control(sim, 'PUT', '/config', { timeScale: 0.1 });
 
     const off = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
     expect(off.status).toBe(201);

@@ -276,7 +276,7 @@ describe('a reset during a run', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const state = await control(sim, 'GET', '/state');
-    expect(state.body).toEqual({ servers: [], devices: [], workflowRuns: [] });
+    expect(state.body).toEqual({ servers: [], images: [], devices: [], workflowRuns: [] });
     expect(receiver.forJob(jobId).map((d) => d.body.status)).toEqual(['running']);
   });
 });

@@ -19,6 +19,8 @@ export interface ActionError {
 export interface ActionEffects {
   onSuccess?: () => void;
   onError?: () => void;
+  /** While this holds when the action is due, it stays running (a stall), and ends once it no longer does. */
+  holdWhile?: () => boolean;
 }
 
 export interface SimAction {
@@ -92,7 +94,11 @@ export class ActionStore {
       realDurationMs: this.clock.toRealMs(simulatedMs),
     };
     this.actions.set(action.id, action);
-    this.clock.after(simulatedMs, () => {
+    const finish = (): void => {
+      if (effects.holdWhile?.()) {
+        this.clock.after(Math.max(simulatedMs / 10, 100), finish);
+        return;
+      }
       action.finished = this.clock.now();
       if (failure) {
         action.status = 'error';
@@ -103,7 +109,8 @@ export class ActionStore {
         effects.onSuccess?.();
       }
       this.settle(action);
-    });
+    };
+    this.clock.after(simulatedMs, finish);
     return action;
   }
 

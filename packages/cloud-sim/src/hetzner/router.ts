@@ -59,7 +59,7 @@ export function createHetznerRouter({ stores, routes, rateLimiter, credentials, 
 
   registerServerRoutes(router, routes, stores);
   registerActionRoutes(router, routes, stores);
-  registerCatalogRoutes(router, routes);
+  registerCatalogRoutes(router, routes, stores.images);
 
   router.use((req: Request, res: Response) => {
     sendHetznerError(res, new HetznerError(404, 'not_found', `no such endpoint: ${req.method} ${req.baseUrl}${req.path}`));

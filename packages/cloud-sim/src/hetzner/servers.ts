@@ -1,10 +1,12 @@
-// The simulated Hetzner servers and their power state machine (create, power actions, delete),
-// one action at a time per server, with guests that may ignore an ACPI shutdown.
+// The simulated Hetzner servers and their power state machine (create, from an image or a
+// snapshot; power actions; snapshots of their disk; delete), one action at a time per server,
+// with guests that may ignore an ACPI shutdown.
 import type { Clock, Cancel } from '../clock';
 import type { ActionStore, SimAction } from './actions';
 import { hetznerTime } from './actions';
-import { defaultLocation, findByIdOrName, imagesMatching, locations, serverTypes, type ImageJson, type LocationJson, type ServerTypeJson } from './catalog';
+import { defaultLocation, findByIdOrName, locations, serverTypes, type ImageJson, type LocationJson, type ServerTypeJson } from './catalog';
 import { HetznerError, type InvalidField } from './errors';
+import type { ImageStore, SimImage } from './images';
 import { labelProblems } from './labels';
 import { timings } from './timings';
 
@@ -35,9 +37,17 @@ export interface CreateServerResult {
 
 export type PowerCommand = 'poweron' | 'poweroff' | 'shutdown' | 'reboot';
 
+export interface CreateImageResult {
+  image: SimImage;
+  action: SimAction;
+}
+
 interface Dependencies {
   clock: Clock;
   actions: ActionStore;
+  images: ImageStore;
+  /** Whether create_image actions stall (the `stallImageCreation` setting), read as they fall due. */
+  stallImageCreation: () => boolean;
   /** Share (0..1) of ACPI shutdowns the guest ignores, read at each shutdown. */
   acpiIgnoreRate: () => number;
   random: () => number;
@@ -88,10 +98,12 @@ export class ServerStore {
     const serverType = findByIdOrName(serverTypes, input.server_type);
     if (!serverType) problem('server_type', 'server type not found');
     // An image name covers one image per architecture; the server type's architecture picks one.
-    const imageCandidates = imagesMatching(input.image);
+    const imageCandidates = this.deps.images.matching(input.image);
     const image = imageCandidates.find((i) => i.architecture === serverType?.architecture) ?? imageCandidates[0];
     if (!image) problem('image', 'image not found');
+    else if (image.status !== 'available') problem('image', `image ${image.id} is ${image.status}, not available`);
     else if (serverType && image.architecture !== serverType.architecture) problem('image', `image architecture ${image.architecture} does not match server type ${serverType.name}`);
+    else if (serverType && image.disk_size > serverType.disk) problem('server_type', `disk of ${serverType.name} (${serverType.disk} GB) is smaller than the image's (${image.disk_size} GB)`);
 
     // Datacenters were removed from the API on 2026-07-01: a server is placed by location only.
     if (input.datacenter !== undefined && input.datacenter !== null) problem('datacenter', 'is no longer supported, use location');
@@ -151,6 +163,43 @@ export class ServerStore {
     server.guestShutdown?.();
     this.servers.delete(id);
     return this.deps.actions.start('delete_server', id, timings.deleteServer);
+  }
+
+  /**
+   * `create_image` as a snapshot: the image is `creating` (the server locked) until the
+   * action ends, then `available`; a failed action leaves no image behind.
+   */
+  createImage(id: number, body: unknown): CreateImageResult {
+    const input = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const invalid: InvalidField[] = [];
+    const type = input.type ?? 'snapshot';
+    if (type !== 'snapshot') invalid.push({ name: 'type', messages: ['only snapshot images can be created here'] });
+    const description = input.description ?? '';
+    if (typeof description !== 'string') invalid.push({ name: 'description', messages: ['must be a string'] });
+    const labels = input.labels ?? {};
+    const labelIssues = labelProblems(labels);
+    if (labelIssues.length > 0) invalid.push({ name: 'labels', messages: labelIssues });
+    if (invalid.length > 0) throw HetznerError.invalidInput(invalid);
+
+    const server = this.lockFree(id);
+    const { images, actions } = this.deps;
+    const image = images.snapshot({ id: server.id, name: server.name, diskGb: server.serverType.disk, image: server.image }, description as string, labels as Record<string, string>);
+    const action = actions.start(
+      'create_image',
+      [
+        { id: server.id, type: 'server' },
+        { id: image.id, type: 'image' },
+      ],
+      timings.createImage,
+      {
+        onSuccess: () => {
+          image.status = 'available';
+        },
+        onError: () => images.remove(image.id),
+        holdWhile: () => this.deps.stallImageCreation() && images.get(image.id) !== undefined,
+      },
+    );
+    return { image, action };
   }
 
   power(id: number, command: PowerCommand): SimAction {
