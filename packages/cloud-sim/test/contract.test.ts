@@ -68,7 +68,30 @@ const produce: Record<string, () => Promise<JsonAnswer<unknown>>> = {
     return call(sim, 'GET', '/v1/servers/1');
   },
   'error-410-gone': () => call(sim, 'GET', '/v1/datacenters'),
+  'create-image': async () => {
+    const server = await runningServer(sim, 'agent-snap');
+    return call(sim, 'POST', `/v1/servers/${server.id}/actions/create_image`, { body: { type: 'snapshot', description: 'snap', labels: { purpose: 'hibernation' } } });
+  },
+  image: async () => call(sim, 'GET', `/v1/images/${await availableSnapshot('agent-image')}`),
+  'image-list': async () => {
+    await availableSnapshot('agent-list-1');
+    await availableSnapshot('agent-list-2');
+    return call(sim, 'GET', `/v1/images?type=snapshot&label_selector=${encodeURIComponent('purpose=hibernation')}`);
+  },
+  'delete-image': async () => call(sim, 'DELETE', `/v1/images/${await availableSnapshot('agent-gone')}`),
+  'server-types': () => call(sim, 'GET', '/v1/server_types'),
+  pricing: () => call(sim, 'GET', '/v1/pricing'),
 };
+
+/** A snapshot of a new server, once available; answers its id. */
+async function availableSnapshot(serverName: string): Promise<number> {
+  const server = await runningServer(sim, serverName);
+  const { body } = await call<{ image: { id: number }; action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/create_image`, {
+    body: { type: 'snapshot', description: serverName, labels: { purpose: 'hibernation' } },
+  });
+  await waitForAction(sim, body.action.id);
+  return body.image.id;
+}
 
 describe('the shape comparison', () => {
   it('catches a missing field, a field of another type and a removed field at any depth', () => {

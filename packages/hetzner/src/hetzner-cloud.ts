@@ -2,12 +2,27 @@
 // answers read through schemas of only the fields the port needs, plain port objects out,
 // @agent-lifecycle/errors classes thrown, "already gone" answered as null where the port says so.
 import { isAxiosError } from 'axios';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { RateLimitedError, type LifecycleError } from '@agent-lifecycle/errors';
-import type { Cloud, CloudAction, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
+import type { Cloud, CloudAction, CloudImage, CloudImageStatus, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
 import { classifyHetznerError, isRetryableCode } from './classify-hetzner-error';
 import { createHetznerHttp, type HetznerRequest, type HetznerRequestObserver } from './hetzner-http';
-import { actionAnswer, actionListAnswer, readAnswer, serverAnswer, serverListAnswer, startedActionListAnswer, type ActionBody, type ServerBody } from './hetzner-schema';
+import {
+  actionAnswer,
+  actionListAnswer,
+  createImageAnswer,
+  createServerAnswer,
+  imageAnswer,
+  imageListAnswer,
+  pricingAnswer,
+  readAnswer,
+  serverAnswer,
+  serverListAnswer,
+  startedActionListAnswer,
+  type ActionBody,
+  type ImageBody,
+  type ServerBody,
+} from './hetzner-schema';
 import type { RateBudget } from './rate-budget';
 
 /** The few pino methods the adapter logs with. */
@@ -43,7 +58,27 @@ const PAGE_SIZE = 50;
 
 function toServer(server: ServerBody): CloudServer {
   const status = SERVER_STATUSES.find((s) => s === server.status) ?? 'unknown';
-  return { id: server.id, name: server.name, status, labels: { ...server.labels }, ipv4: server.public_net?.ipv4?.ip ?? null };
+  return {
+    id: server.id,
+    name: server.name,
+    status,
+    labels: { ...server.labels },
+    ipv4: server.public_net?.ipv4?.ip ?? null,
+    ...(server.server_type ? { serverType: server.server_type.name } : {}),
+    ...(server.location ? { location: server.location.name } : {}),
+  };
+}
+
+const IMAGE_STATUSES: readonly CloudImageStatus[] = ['creating', 'available', 'unavailable'];
+
+function toImage(image: ImageBody): CloudImage {
+  return {
+    id: image.id,
+    status: IMAGE_STATUSES.find((s) => s === image.status) ?? 'unavailable',
+    sizeGb: image.image_size ?? null,
+    labels: { ...image.labels },
+    createdFrom: image.created_from ? { ...image.created_from } : null,
+  };
 }
 
 function toAction(action: ActionBody): CloudAction {
@@ -192,6 +227,56 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
         .filter((action) => action.command === hetznerCommand && startedAt(action) >= from)
         .sort((a, b) => startedAt(a) - startedAt(b) || a.id - b.id)
         .map(toAction);
+    },
+
+    async createSnapshot(serverId, { description, labels }) {
+      const answer = await call(
+        `snapshot of server ${serverId}`,
+        { method: 'POST', path: '/servers/{id}/actions/create_image', params: { id: serverId }, body: { type: 'snapshot', description, labels } },
+        createImageAnswer,
+      );
+      return { imageId: answer.image.id, action: toAction(answer.action) };
+    },
+
+    async getImage(imageId) {
+      const answer = await call(`get of image ${imageId}`, { method: 'GET', path: '/images/{id}', params: { id: imageId } }, imageAnswer, 'null_when_gone');
+      return answer && toImage(answer.image);
+    },
+
+    async findImages(labels) {
+      const selector = labelSelector(labels);
+      const images: ImageBody[] = [];
+      for (let page = 1; ; page += 1) {
+        const query = new URLSearchParams({ type: 'snapshot', ...(selector ? { label_selector: selector } : {}), page: String(page), per_page: String(PAGE_SIZE) });
+        const answer = await call(`list of snapshots with labels ${selector} (page ${page})`, { method: 'GET', path: '/images', query }, imageListAnswer);
+        images.push(...answer.images);
+        const next = answer.meta?.pagination?.next_page;
+        if (!next || next <= page) return images.map(toImage);
+      }
+    },
+
+    async deleteImage(imageId) {
+      // 204 No Content: nothing to read but that the delete was taken.
+      const deleted = z.unknown().transform(() => 'deleted' as const);
+      return (await call(`delete of image ${imageId}`, { method: 'DELETE', path: '/images/{id}', params: { id: imageId } }, deleted, 'null_when_gone')) ?? 'already_gone';
+    },
+
+    async createServer({ name, serverType, location, imageId, labels }) {
+      const answer = await call(
+        `creation of server ${name} from image ${imageId}`,
+        { method: 'POST', path: '/servers', body: { name, server_type: serverType, location, image: imageId, labels, start_after_create: true } },
+        createServerAnswer,
+      );
+      return { server: toServer(answer.server), action: toAction(answer.action) };
+    },
+
+    async prices() {
+      const { pricing } = await call('read of prices', { method: 'GET', path: '/pricing' }, pricingAnswer);
+      return {
+        currency: pricing.currency,
+        serverTypes: pricing.server_types.flatMap((type) => type.prices.map((price) => ({ name: type.name, location: price.location, monthlyGross: price.price_monthly.gross }))),
+        snapshotPerGbMonth: pricing.image.price_per_gb_month.gross,
+      };
     },
 
     async runningActions(serverId) {

@@ -25,8 +25,27 @@ export const serverSchema = z.object({
   status: z.string(),
   labels: z.record(z.string(), z.string()).nullish().catch(null),
   public_net: z.object({ ipv4: z.object({ ip: z.string().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null),
+  /** Read for a restore (the same type and location again); optional like everything a port needs only sometimes. */
+  server_type: z.object({ name: z.string() }).nullish().catch(null),
+  location: z.object({ name: z.string() }).nullish().catch(null),
 });
 export type ServerBody = z.infer<typeof serverSchema>;
+
+export const imageSchema = z.object({
+  id: z.number().int(),
+  /** Any string: a status this client does not know yet reads as `unavailable`. */
+  status: z.string(),
+  image_size: z.number().nullish().catch(null),
+  labels: z.record(z.string(), z.string()).nullish().catch(null),
+  created_from: z.object({ id: z.number().int(), name: z.string() }).nullish().catch(null),
+});
+export type ImageBody = z.infer<typeof imageSchema>;
+
+/** A price as Hetzner writes it (`"4.5101000000"`), as a number. */
+const money = z
+  .string()
+  .transform(Number)
+  .refine((value) => Number.isFinite(value), 'not an amount');
 
 /** `meta.pagination.next_page` of a list; a list without it is one page. */
 const pageMeta = z.object({ pagination: z.object({ next_page: z.number().int().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null);
@@ -36,6 +55,18 @@ export const serverAnswer = z.object({ server: serverSchema });
 export const serverCountAnswer = z.object({ meta: z.object({ pagination: z.object({ total_entries: z.number().int().nullish().catch(null) }).nullish().catch(null) }).nullish().catch(null) });
 export const serverListAnswer = z.object({ servers: z.array(serverSchema), meta: pageMeta });
 export const actionAnswer = z.object({ action: actionSchema });
+export const imageAnswer = z.object({ image: imageSchema });
+export const imageListAnswer = z.object({ images: z.array(imageSchema), meta: pageMeta });
+export const createImageAnswer = z.object({ image: imageSchema, action: actionSchema });
+export const createServerAnswer = z.object({ server: serverSchema, action: actionSchema });
+export const pricingAnswer = z.object({
+  pricing: z.object({
+    /** Hetzner bills in euros; an answer without a currency is read as such. */
+    currency: z.string().catch('EUR'),
+    image: z.object({ price_per_gb_month: z.object({ gross: money }) }),
+    server_types: z.array(z.object({ name: z.string(), prices: z.array(z.object({ location: z.string(), price_monthly: z.object({ gross: money }) })) })),
+  }),
+});
 export const actionListAnswer = z.object({ actions: z.array(actionSchema), meta: pageMeta });
 /** A server's action history, where each action's start time is needed. */
 export const startedActionListAnswer = z.object({

@@ -48,7 +48,7 @@ function without(value: unknown, path: string): unknown {
 describe('the documented answers themselves', () => {
   it('carry no field the API has removed, and each names the request it answers', () => {
     const contract = hetznerContract();
-    expect(Object.keys(contract).length).toBeGreaterThanOrEqual(11);
+    expect(Object.keys(contract).length).toBeGreaterThanOrEqual(17);
     for (const [name, documented] of Object.entries(contract)) {
       expect([name, shapeDifferences(documented.body, documented.body)]).toEqual([name, []]);
       expect(documented.request).toMatch(/^(GET|POST|PUT|DELETE) \//);
@@ -61,7 +61,15 @@ describe('the documented answers themselves', () => {
 describe('the adapter on each documented answer', () => {
   it('reads a server with location and no datacenter', async () => {
     const server = await answering(hetznerAnswer('server')).getServer(115837421005);
-    expect(server).toEqual({ id: 115837421005, name: 'agent-cm4x1a2b3c', status: 'running', labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'cm4x1a2b3c', 'job-id': 'cm4x1a2b3d' }, ipv4: '203.0.113.17' });
+    expect(server).toEqual({
+      id: 115837421005,
+      name: 'agent-cm4x1a2b3c',
+      status: 'running',
+      labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'cm4x1a2b3c', 'job-id': 'cm4x1a2b3d' },
+      ipv4: '203.0.113.17',
+      serverType: 'cx22',
+      location: 'fsn1',
+    });
     expect(requests).toEqual(['GET /v1/servers/115837421005']);
   });
 
@@ -94,6 +102,47 @@ describe('the adapter on each documented answer', () => {
       [612987000000123, 'error'],
     ]);
     expect(requests).toEqual(['GET /v1/actions?id=612987000000121&id=612987000000122&id=612987000000123&per_page=50']);
+  });
+
+  it('reads the create answer as the new server and its create_server action', async () => {
+    const created = await answering(hetznerAnswer('create-server')).createServer({ name: 'agent-cm4x1a2b3f', serverType: 'cx22', location: 'fsn1', imageId: 312456000123, labels: {} });
+    expect(created.server).toMatchObject({ id: 115837421007, status: 'initializing', serverType: 'cx22', location: 'fsn1' });
+    expect(created.action).toEqual({ id: 612987000000101, command: 'create_server', status: 'running', progress: 0, error: null });
+    expect(requests).toEqual(['POST /v1/servers']);
+  });
+
+  it('reads the create_image answer as the image id and its action', async () => {
+    expect(await answering(hetznerAnswer('create-image')).createSnapshot(115837421005, { description: 'x', labels: {} })).toEqual({
+      imageId: 312456000123,
+      action: { id: 612987000000201, command: 'create_image', status: 'running', progress: 0, error: null },
+    });
+  });
+
+  it('reads a snapshot, and a page of them', async () => {
+    const image = { id: 312456000123, status: 'available', sizeGb: 3.62, labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'cm4x1a2b3c', purpose: 'hibernation' }, createdFrom: { id: 115837421005, name: 'agent-cm4x1a2b3c' } };
+    expect(await answering(hetznerAnswer('image')).getImage(312456000123)).toEqual(image);
+    const found = await answering(hetznerAnswer('image-list')).findImages({ purpose: 'hibernation' });
+    expect(found.map((i) => [i.id, i.sizeGb])).toEqual([
+      [312456000123, 3.62],
+      [312456000124, 5.1],
+    ]);
+    expect(requests[requests.length - 1]).toBe(`GET /v1/images?type=snapshot&label_selector=${encodeURIComponent('purpose==hibernation')}&page=1&per_page=50`);
+  });
+
+  it('reads the 204 of a snapshot delete as deleted', async () => {
+    expect(await answering(hetznerAnswer('delete-image')).deleteImage(312456000123)).toBe('deleted');
+  });
+
+  it('reads the prices of server types per location and of a snapshot GB', async () => {
+    const prices = await answering(hetznerAnswer('pricing')).prices();
+    expect(prices.currency).toBe('EUR');
+    expect(prices.snapshotPerGbMonth).toBeCloseTo(0.01309, 10);
+    expect(prices.serverTypes.map((t) => [t.name, t.location, t.monthlyGross])).toEqual([
+      ['cx22', 'fsn1', 4.5101],
+      ['cx22', 'nbg1', 4.5101],
+      ['cx22', 'hel1', 4.5101],
+      ['cx22', 'ash', 5.4145],
+    ]);
   });
 
   it('turns 423 locked into a retryable error', async () => {
@@ -139,6 +188,18 @@ describe('the adapter on answers that lack fields', () => {
     expect(action).toMatchObject({ id: 612987000000123, command: 'poweron', status: 'error', error: { retryable: expect.any(Boolean) } });
   });
 
+  it.each(['image.image_size', 'image.labels', 'image.created_from', 'image.description', 'image.disk_size'])('reads a snapshot without %s', async (field) => {
+    const documented = hetznerAnswer('image');
+    expect(await answering({ ...documented, body: without(documented.body, field) }).getImage(312456000123)).toMatchObject({ id: 312456000123, status: 'available' });
+  });
+
+  it('reads pricing without a currency as euros, and without the other sections it does not need', async () => {
+    const documented = hetznerAnswer('pricing');
+    let body = without(documented.body, 'pricing.currency');
+    for (const field of ['pricing.floating_ips', 'pricing.primary_ips', 'pricing.volume', 'pricing.load_balancer_types']) body = without(body, field);
+    expect((await answering({ ...documented, body }).prices()).currency).toBe('EUR');
+  });
+
   it('reads a status it does not know yet as unknown', async () => {
     const documented = hetznerAnswer('server');
     (documented.body as { server: { status: string } }).server.status = 'hibernating';
@@ -151,6 +212,10 @@ describe('the adapter on answers that lack fields', () => {
     ['server-list', 'servers[1].status', (cloud: Cloud) => cloud.findServers({})],
     ['action-success', 'action.status', (cloud: Cloud) => cloud.getAction(612987000000122)],
     ['actions-page', 'actions[0].command', (cloud: Cloud) => cloud.getActions([612987000000121])],
+    ['image', 'image.status', (cloud: Cloud) => cloud.getImage(312456000123)],
+    ['create-image', 'image.id', (cloud: Cloud) => cloud.createSnapshot(1, { description: '', labels: {} })],
+    ['pricing', 'pricing.image.price_per_gb_month.gross', (cloud: Cloud) => cloud.prices()],
+    ['pricing', 'pricing.server_types[0].prices[2].location', (cloud: Cloud) => cloud.prices()],
   ] as const)('answers %s without %s with unexpected_response naming the field', async (name, field, read) => {
     const documented = hetznerAnswer(name);
     const error = await rejectionOf(read(answering({ ...documented, body: without(documented.body, field) })));

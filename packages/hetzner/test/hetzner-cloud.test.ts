@@ -65,7 +65,15 @@ describe('createHetznerCloud against the simulator', () => {
     await statusOf(cloud, id, 'running');
 
     const server = await cloud.getServer(id);
-    expect(server).toEqual({ id, name: 'agent-a1', status: 'running', labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'a1' }, ipv4: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+    expect(server).toEqual({
+      id,
+      name: 'agent-a1',
+      status: 'running',
+      labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'a1' },
+      ipv4: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/),
+      serverType: 'cx22',
+      location: 'fsn1',
+    });
     expect(Object.getPrototypeOf(server)).toBe(Object.prototype);
     expect(await cloud.getServer(999_999)).toBeNull();
   });
