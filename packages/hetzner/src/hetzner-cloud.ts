@@ -146,8 +146,8 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
     return readAnswer(schema, body, name);
   }
 
-  const serverAction = (serverId: number, command: 'shutdown' | 'poweroff' | 'poweron', name: string) =>
-    call(`${name} of server ${serverId}`, { method: 'POST', path: `/servers/{id}/actions/${command}`, params: { id: serverId } }, actionAnswer).then((answer) => toAction(answer.action));
+  const serverAction = (serverId: number, command: 'shutdown' | 'poweroff' | 'poweron') =>
+    call(`${command} of server ${serverId}`, { method: 'POST', path: `/servers/{id}/actions/${command}`, params: { id: serverId } }, actionAnswer).then((answer) => toAction(answer.action));
 
   /** Every page of a server's actions until `enough` says the rest are not wanted; null when the server is gone. */
   async function serverActions<A extends ActionBody>(
@@ -190,9 +190,9 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
       }
     },
 
-    shutdown: (serverId) => serverAction(serverId, 'shutdown', 'shutdown'),
-    powerOff: (serverId) => serverAction(serverId, 'poweroff', 'poweroff'),
-    powerOn: (serverId) => serverAction(serverId, 'poweron', 'poweron'),
+    shutdown: (serverId) => serverAction(serverId, 'shutdown'),
+    powerOff: (serverId) => serverAction(serverId, 'poweroff'),
+    powerOn: (serverId) => serverAction(serverId, 'poweron'),
 
     async deleteServer(serverId) {
       const answer = await call(`delete of server ${serverId}`, { method: 'DELETE', path: '/servers/{id}', params: { id: serverId } }, actionAnswer, 'null_when_gone');
