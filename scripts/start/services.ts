@@ -83,7 +83,7 @@ export async function ensureRedis(redisUrl: string, deps: ServiceDeps): Promise<
     name: 'redis',
     role: 'service',
     command: binary,
-    // The production settings (DESIGN.md §8): append-only file, never evict queue keys.
+    // The production settings (docs/operations.md, Redis): append-only file, never evict queue keys.
     args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', '', '--loglevel', 'warning', '--daemonize', 'no'],
     env: deps.env,
     cwd: deps.rootDir,

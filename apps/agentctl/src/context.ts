@@ -2,7 +2,7 @@
 // database: the configuration (with the sandbox secrets of `npm start`), Prisma, BullMQ
 // (loaded only by the one command that enqueues, as it is slow to load).
 import os from 'node:os';
-import { ConfigError, loadConfig, withSandboxSecrets, type Config } from '@agent-lifecycle/config';
+import { ConfigError, loadConfig, withSandboxEnvironment, type Config } from '@agent-lifecycle/config';
 import { createDb, type Db } from '@agent-lifecycle/db';
 import type { JobQueues } from '@agent-lifecycle/jobs';
 import { CommandFailed } from './cli-errors';
@@ -28,7 +28,7 @@ export function createCliContext(rootDir: string): CliContext {
     config() {
       if (!config) {
         try {
-          config = loadConfig(withSandboxSecrets(rootDir));
+          config = loadConfig(withSandboxEnvironment(rootDir));
         } catch (error) {
           if (error instanceof ConfigError) throw new CommandFailed(error.message);
           throw error;
