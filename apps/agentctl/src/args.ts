@@ -20,7 +20,9 @@ export interface PositionalSpec {
 }
 
 export interface CommandSpec<Context> {
+  /** The first word (`agent`); a command of one word (`agentctl doctor`) has only this. */
   group: string;
+  /** The second word (`list`), or '' for a command of one word. */
   verb: string;
   summary: string;
   positionals: PositionalSpec[];
@@ -45,7 +47,7 @@ export interface CommandOutput {
 export function usageOf(spec: Pick<CommandSpec<unknown>, 'group' | 'verb' | 'positionals' | 'options'>): string {
   const positionals = spec.positionals.map((p) => p.name);
   const options = Object.entries(spec.options).map(([name, option]) => (option.required ? `--${name} ${option.value}` : `[--${name} ${option.value}]`));
-  return ['agentctl', spec.group, spec.verb, ...positionals, ...options, '[--json]'].join(' ');
+  return ['agentctl', spec.group, spec.verb, ...positionals, ...options, '[--json]'].filter((word) => word !== '').join(' ');
 }
 
 /** `agentctl agent list` for the command `list` under `agent`. */
@@ -70,10 +72,14 @@ export class AgentctlCommand extends Command {
   }
 }
 
-/** Adds one spec as `<group> <verb>` under its group command; `action` runs it with the parsed arguments. */
-export function addSpec<Context>(group: Command, spec: CommandSpec<Context>, action: (spec: CommandSpec<Context>, args: ParsedArgs) => Promise<void>): Command {
-  const command = group.command(spec.verb).description(spec.summary);
-  command.usage(usageOf(spec).replace(/^agentctl \S+ \S+ ?/, ''));
+/**
+ * Adds one spec under `parent`: as `<verb>` under its group's command, or as `<group>` under
+ * the program for a command of one word. `action` runs it with the parsed arguments.
+ */
+export function addSpec<Context>(parent: Command, spec: CommandSpec<Context>, action: (spec: CommandSpec<Context>, args: ParsedArgs) => Promise<void>): Command {
+  const command = parent.command(spec.verb || spec.group).description(spec.summary);
+  const words = spec.verb ? 2 : 1;
+  command.usage(usageOf(spec).split(' ').slice(1 + words).join(' '));
   for (const positional of spec.positionals) {
     const argument = new Argument(`<${positional.name}>`, positional.description);
     if (positional.choices) argument.choices(positional.choices);

@@ -36,13 +36,18 @@ function describeFailure(error: unknown): string {
   return `agentctl: ${firstLine}`;
 }
 
-function overallCommandList(): string {
-  const lines = COMMANDS.flatMap((spec) => [`  ${usageOf(spec).replace(/^agentctl /, '').replace(/ \[--json\]$/, '')}`, `      ${spec.summary}`]);
+function overallCommandList(commands: CommandSpec<unknown>[]): string {
+  const lines = commands.flatMap((spec) => [`  ${usageOf(spec).replace(/^agentctl /, '').replace(/ \[--json\]$/, '')}`, `      ${spec.summary}`]);
   return ['', 'Every command:', ...lines, '', 'Exit codes: 0 success, 1 failure (e.g. unknown id), 2 usage error.'].join('\n');
 }
 
-/** agentctl as a commander program; `run` carries out the command the arguments name. */
-function buildProgram(io: CliIo, run: (spec: CommandSpec<CliContext>, args: ParsedArgs) => Promise<void>): AgentctlCommand {
+/** agentctl as a commander program over `commands`; `run` carries out the command the arguments name. */
+export function buildProgram<Context>(
+  io: CliIo,
+  run: (spec: CommandSpec<Context>, args: ParsedArgs) => Promise<void>,
+  commands: CommandSpec<Context>[],
+  groups: { name: string; summary: string }[],
+): AgentctlCommand {
   const program = new AgentctlCommand('agentctl');
   // Settings first: the groups and commands made below inherit them.
   program
@@ -60,12 +65,13 @@ function buildProgram(io: CliIo, run: (spec: CommandSpec<CliContext>, args: Pars
     .argument('[command...]')
     .action((words: string[]) => {
       if (words.length === 0) throw new UsageError('agentctl: missing command (see agentctl --help)');
-      throw new UsageError(`agentctl: unknown command "${words[0]}" (commands: ${GROUPS.map((group) => group.name).join(', ')}; see agentctl --help)`);
+      const names = [...new Set(commands.map((spec) => spec.group))];
+      throw new UsageError(`agentctl: unknown command "${words[0]}" (commands: ${names.join(', ')}; see agentctl --help)`);
     })
-    .addHelpText('after', overallCommandList());
+    .addHelpText('after', overallCommandList(commands as CommandSpec<unknown>[]));
 
-  for (const { name, summary } of GROUPS) {
-    const specs = COMMANDS.filter((spec) => spec.group === name);
+  for (const { name, summary } of groups) {
+    const specs = commands.filter((spec) => spec.group === name && spec.verb !== '');
     const verbs = specs.map((spec) => spec.verb).join(', ');
     const group = program
       .command(name)
@@ -76,10 +82,12 @@ function buildProgram(io: CliIo, run: (spec: CommandSpec<CliContext>, args: Pars
         if (words.length === 0) throw new UsageError(`agentctl ${name}: missing subcommand (one of ${verbs})`);
         throw new UsageError(`agentctl ${name}: unknown subcommand "${words[0]}" (one of ${verbs})`);
       });
-    const commands = specs.map((spec) => addSpec(group, spec, run));
+    const subcommands = specs.map((spec) => addSpec(group, spec, run));
     // A group's help shows every one of its commands in full.
-    group.addHelpText('after', () => `\n${commands.map((command) => command.helpInformation()).join('\n')}`);
+    group.addHelpText('after', () => `\n${subcommands.map((command) => command.helpInformation()).join('\n')}`);
   }
+  // Commands of one word (`agentctl doctor`) hang off the program itself.
+  for (const spec of commands.filter((candidate) => candidate.verb === '')) addSpec(program, spec, run);
   return program;
 }
 
@@ -88,7 +96,7 @@ export async function runAgentctl(argv: string[], io: CliIo, rootDir: string): P
     io.stderr(`${error.message}\n`);
     return error.exitCode;
   };
-  const program = buildProgram(io, async (spec, args) => {
+  const runCommand = async (spec: CommandSpec<CliContext>, args: ParsedArgs): Promise<void> => {
     const context = createCliContext(rootDir);
     try {
       const output = await spec.run(context, args);
@@ -96,7 +104,8 @@ export async function runAgentctl(argv: string[], io: CliIo, rootDir: string): P
     } finally {
       await context.close().catch(() => undefined);
     }
-  });
+  };
+  const program = buildProgram(io, runCommand, COMMANDS, GROUPS);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

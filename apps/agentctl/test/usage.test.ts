@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runAgentctl } from '../src';
+import { buildProgram, runAgentctl } from '../src';
+import { usageOf, type CommandSpec } from '../src/args';
 import { runProcess } from '@agent-lifecycle/testing';
 import { agentctl, cliEnvironment, linesOf, ROOT, type CliResult } from './support/run-cli';
 
@@ -117,5 +118,31 @@ describe('agentctl usage', () => {
     expect(linesOf(stderr)).toEqual([
       "agentctl agent list: option '--status <STATUS>' argument 'nope' is invalid. Allowed choices are provisioning, active, paused, suspended, destroying, destroyed, failed",
     ]);
+  });
+});
+
+describe('commands of one word', () => {
+  it('run with their own options and usage errors, next to the grouped ones', async () => {
+    const runs: { args: Record<string, string | undefined> }[] = [];
+    const spec: CommandSpec<undefined> = {
+      group: 'doctor',
+      verb: '',
+      summary: 'check each cloud',
+      positionals: [],
+      options: { only: { value: 'CLOUD', description: 'one cloud', choices: ['hetzner', 'tailscale'] } },
+      run: () => Promise.resolve({ json: {}, text: '' }),
+    };
+    let stderr = '';
+    const io = { stdout: () => undefined, stderr: (text: string) => (stderr += text) };
+    const parse = (argv: string[]) =>
+      buildProgram<undefined>(io, async (_spec, args) => void runs.push({ args: args.options }), [spec], []).parseAsync(argv, { from: 'user' });
+
+    await parse(['doctor', '--only', 'hetzner']);
+    expect(runs).toEqual([{ args: { only: 'hetzner' } }]);
+    await expect(parse(['doctor', '--only', 'github'])).rejects.toThrow(
+      "agentctl doctor: option '--only <CLOUD>' argument 'github' is invalid. Allowed choices are hetzner, tailscale",
+    );
+    expect(usageOf(spec)).toBe('agentctl doctor [--only CLOUD] [--json]');
+    expect(stderr).toBe('');
   });
 });

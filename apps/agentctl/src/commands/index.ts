@@ -1,5 +1,6 @@
 // Every agentctl command, in the order help lists them. A new command is a spec in a file
-// of this folder and one line below (and its group, when it starts a new one).
+// of this folder and one line below, plus its group when it starts a new one; a command
+// of one word (`agentctl doctor`) is a spec with `verb: ''` and needs no group.
 import type { CommandSpec } from '../args';
 import type { CliContext } from '../context';
 import { agentCommands } from './agent';
