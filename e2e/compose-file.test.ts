@@ -61,6 +61,11 @@ describe('docker-compose.yml', () => {
     expect(services.ingress?.environment?.REDIS_URL).toBe('${REDIS_URL:-redis://redis:6379}');
   });
 
+  it('keeps the ingress on port 3000 inside its container, whatever PORT .env sets for the host', () => {
+    expect(services.ingress?.environment?.PORT).toBe('3000');
+    expect(services.ingress?.ports).toEqual(['${PORT:-3000}:3000']);
+  });
+
   it('publishes neither Redis nor PostgreSQL, unless the local override is added', () => {
     expect(services.redis?.ports).toBeUndefined();
     expect(services.postgres?.ports).toBeUndefined();
