@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { verifyCallbackSignature } from '@agent-lifecycle/ingress';
+import { agentView, operationView } from '@agent-lifecycle/lifecycle';
 import { ROOT, sh } from './support/processes';
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -80,6 +81,27 @@ describe('the documentation', () => {
         await new Promise((resolve) => server.close(resolve));
       }
     });
+  });
+
+  it('shows an Agent and an Operation with exactly the fields the API answers with', () => {
+    const api = read('docs/api.md');
+    const block = (heading: string) => {
+      const match = new RegExp(`### ${heading}\\n\\n\`\`\`json\\n([\\s\\S]*?)\\n\`\`\``).exec(api);
+      if (!match?.[1]) throw new Error(`docs/api.md has no ${heading} example`);
+      return JSON.parse(match[1].replace('[Operation]', '[]')) as Record<string, unknown>;
+    };
+    const now = new Date();
+    type OperationRow = Parameters<typeof operationView>[0];
+    type AgentRow = Parameters<typeof agentView>[0];
+    const operation = { id: 'o', agentId: 'a', kind: 'stop', source: 'api', status: 'queued', attempts: 0, error: null, createdAt: now, finishedAt: null } as unknown as OperationRow;
+    const instance = { serverId: BigInt(1), tailscaleDeviceId: 'd', tailscaleHostname: 'agent-a', ipv4: '203.0.113.1', status: 'running' };
+    const agent = { id: 'a', name: 'n', status: 'active', suspendedBy: null, createdAt: now, instance, operations: [operation] } as unknown as AgentRow;
+    const keys = (value: object) => Object.keys(value).sort();
+
+    const documentedAgent = block('Agent');
+    expect(keys(documentedAgent)).toEqual(keys(agentView(agent)));
+    expect(keys(documentedAgent.instance as object)).toEqual(keys(agentView(agent).instance ?? {}));
+    expect(keys(block('Operation'))).toEqual(keys(operationView(operation)));
   });
 
   it('links only to files and headings that exist', () => {
