@@ -1,4 +1,4 @@
-// The control API `/_sim` (DESIGN.md §6) for tests, demos and sandbox operators: state,
+// The control API `/_sim` (docs/simulator.md) for tests, demos and sandbox operators: state,
 // reset, devices, behaviour config, credentials, faults and request counts. Not rate limited, not counted.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { InvalidCredentials, parseSimCredentialsPatch } from './credentials';

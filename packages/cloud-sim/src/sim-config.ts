@@ -1,4 +1,4 @@
-// The simulator's behaviour knobs (DESIGN.md §6, `PUT /_sim/config`): defaults and the
+// The simulator's behaviour knobs (docs/simulator.md, `PUT /_sim/config`): defaults and the
 // validation of a partial update, so a bad request names the field and changes nothing.
 
 export const provisioningFailureSteps = ['server', 'tailscale', 'bootstrap'] as const;
