@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < AGENTS; i += 1) {
       const response = await fetch(`${sim.url}/v1/servers`, {
         method: 'POST',
-        headers: { authorization: 'Bearer bench-setup', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${config.hetzner.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: `bench-${i}`, server_type: 'cx22', image: 'ubuntu-24.04' }),
       });
       const { server } = (await response.json()) as { server: { id: number } };

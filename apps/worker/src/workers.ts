@@ -136,14 +136,15 @@ export async function startWorkers(options: WorkerProcessOptions): Promise<Worke
 
   const budget = createBudgetLine(createRateBudget({ redis: shared, key: `${config.queuePrefix}:hetzner-budget`, limitPerHour: config.hetzner.rateLimitPerHour }), metrics.observeBudgetWait);
   const hetzner = (lineBudget: RateBudget) =>
-    options.adapters?.cloud ?? createHetznerCloud({ token: config.hetzner.token, endpoint: config.hetzner.endpoint, budget: lineBudget, logger: logger.child({ adapter: 'hetzner' }) });
+    options.adapters?.cloud ??
+    createHetznerCloud({ token: config.hetzner.token, endpoint: config.hetzner.endpoint, budget: lineBudget, logger: logger.child({ adapter: 'hetzner' }), observe: metrics.observeCloudRequest });
   const cloud = hetzner(budget.forActions);
   const tailnet =
     options.adapters?.tailnet ??
-    createTailscaleTailnet({ apiUrl: config.tailscale.apiUrl, tailnet: config.tailscale.tailnet, apiKey: config.tailscale.apiKey, oauth: config.tailscale.oauth });
+    createTailscaleTailnet({ apiUrl: config.tailscale.apiUrl, tailnet: config.tailscale.tailnet, apiKey: config.tailscale.apiKey, oauth: config.tailscale.oauth, observe: metrics.observeCloudRequest });
   const workflows =
     options.adapters?.workflows ??
-    createGithubWorkflows({ apiUrl: config.github.apiUrl, token: config.github.token, repo: config.github.repo, workflow: config.github.workflow });
+    createGithubWorkflows({ apiUrl: config.github.apiUrl, token: config.github.token, repo: config.github.repo, workflow: config.github.workflow, observe: metrics.observeCloudRequest });
   const clock = options.clock ?? systemClock;
   const engine = createEngine({ db, queue: jobQueues, cloud, tailnet, workflows, clock, logger, settings, observer: metrics.engine });
 

@@ -45,6 +45,9 @@ describe("a worker's metrics and health", () => {
     expect(text).toMatch(/^agent_lifecycle_job_duration_seconds_count\{job="agent\.stop",outcome="completed"\} 1$/m);
     expect(text).toMatch(/^agent_lifecycle_queue_jobs\{queue="hetzner",state="completed"\} 1$/m);
     expect(text).toMatch(/^agent_lifecycle_hetzner_budget_wait_seconds_total [\d.e+-]+$/m);
+    // What the adapters reported: the shutdown, then the watcher's look at the server list.
+    expect(text).toMatch(/^agent_lifecycle_cloud_requests_total\{cloud="hetzner",endpoint="POST \/servers\/\{id\}\/actions\/shutdown",status="201"\} 1$/m);
+    expect(text).toMatch(/^agent_lifecycle_cloud_requests_total\{cloud="hetzner",endpoint="GET \/servers",status="200"\} [1-9]\d*$/m);
   });
 
   it('counts every cloud request the adapters report, and the 429s among them', () => {

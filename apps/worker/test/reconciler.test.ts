@@ -7,9 +7,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const powerOff = (serverId: number) =>
-  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
 const powerOn = (serverId: number) =>
-  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweron`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweron`, { method: 'POST', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
 
 async function until(check: () => Promise<boolean>) {
   for (let i = 0; i < 200 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));

@@ -106,8 +106,8 @@ describe('destroy', () => {
 
   it('succeeds when the server and the device are already gone', async () => {
     const agent = await anAgent(h, { status: 'active', device: true });
-    await fetch(`${h.sim.url}/v1/servers/${agent.serverId}`, { method: 'DELETE', headers: { authorization: 'Bearer setup' } });
-    await fetch(`${h.sim.url}/api/v2/device/${agent.deviceId}`, { method: 'DELETE', headers: { authorization: 'Bearer setup' } });
+    await fetch(`${h.sim.url}/v1/servers/${agent.serverId}`, { method: 'DELETE', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
+    await fetch(`${h.sim.url}/api/v2/device/${agent.deviceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${h.config.tailscale.apiKey}` } });
     await waitFor(() => simServer(h.sim, agent.serverId!), (server) => server === undefined, 5_000, 'server gone');
     const { value } = await h.requests.requestOperation({ userId: agent.userId, agentId: agent.id, kind: 'destroy' });
     expect((await waitForOperation(h.db, value.operation.id)).status).toBe('succeeded');

@@ -14,6 +14,7 @@ import {
 } from '@agent-lifecycle/lifecycle';
 import { createLogger } from '@agent-lifecycle/logger';
 import {
+  SIM_HETZNER_TOKEN,
   TEST_CALLBACK_SECRET,
   addSimDevice,
   addSimFaults,
@@ -143,16 +144,16 @@ export async function simServer(sim: CloudSim, id: number): Promise<SimServer | 
 
 /** The server's actions as the simulator keeps them (its history), oldest first. */
 export async function serverActions(sim: CloudSim, serverId: number): Promise<{ id: number; command: string; status: string }[]> {
-  const response = await fetch(`${sim.url}/v1/servers/${serverId}/actions?sort=id:asc&per_page=50`, { headers: { authorization: 'Bearer test-setup' } });
+  const response = await fetch(`${sim.url}/v1/servers/${serverId}/actions?sort=id:asc&per_page=50`, { headers: { authorization: `Bearer ${SIM_HETZNER_TOKEN}` } });
   return ((await response.json()) as { actions: { id: number; command: string; status: string }[] }).actions;
 }
 
 /** Creates a server in the simulator and waits until it runs (or is off, when asked). */
 export async function aServer(sim: CloudSim, agentId: string, options: { off?: boolean; name?: string } = {}): Promise<number> {
-  const id = await createSimServer(sim, 'test-setup', options.name ?? `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
+  const id = await createSimServer(sim, SIM_HETZNER_TOKEN, options.name ?? `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
   await waitFor(() => simServer(sim, id), (s) => s?.status === 'running', 5_000, `server ${id} running`);
   if (options.off) {
-    await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer test-setup' } });
+    await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${SIM_HETZNER_TOKEN}` } });
     await waitFor(() => simServer(sim, id), (s) => s?.status === 'off', 5_000, `server ${id} off`);
   }
   return id;
