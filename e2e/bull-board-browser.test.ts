@@ -77,9 +77,9 @@ describe('Bull Board in a browser', () => {
       await page.goto(`${ingress.url}/admin/queues/queue/hetzner?status=completed`);
       await page.getByText(stopJobId, { exact: true }).waitFor({ state: 'visible', timeout: 10_000 });
       await expect(page.getByText('agent.stop', { exact: true }).isVisible()).resolves.toBe(true);
-      // The job's log: the progress lines the worker wrote while it ran.
+      // The job's log: the lines the worker wrote while the job waited for the guest, with its steps.
       await page.getByText('Logs', { exact: true }).click({ timeout: 5_000 });
-      await page.getByText(/waiting for Hetzner action \d+ \(shutdown\)/).waitFor({ state: 'visible', timeout: 10_000 });
+      await page.getByText(/waiting up to \d+ s for the guest to shut down \(ACPI\); shutdown: succeeded \(action \d+\)/).first().waitFor({ state: 'visible', timeout: 10_000 });
 
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -8,22 +8,26 @@ import pg from 'pg';
 import { adminDatabaseUrl, runId, testQueuePrefix, testRedisUrl } from '@agent-lifecycle/testing';
 import { ROOT, eventually, freePort, portFree, processesInGroups, runningPids, sh } from './support/processes';
 
-/** The README's walkthrough, verbatim (checked below); run with this test's ports for 3000 and 4010. */
+/**
+ * The README's walkthrough, verbatim (checked below). Its second shell knows nothing of
+ * this test's ports, database or queue prefix: it sources `.data/sandbox.env` first.
+ */
 const README = {
+  sandboxEnv: 'set -a; . .data/sandbox.env; set +a',
   json: `json() { node -p "JSON.parse(require('fs').readFileSync(0, 'utf8'))$1"; }`,
-  fasterCloud: `curl -s -X PUT -H 'content-type: application/json' -d '{"timeScale":0.1}' http://127.0.0.1:4010/_sim/config`,
-  listAgents: 'curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/agents',
+  fasterCloud: `curl -s -X PUT -H 'content-type: application/json' -d '{"timeScale":0.1}' http://127.0.0.1:$SIM_PORT/_sim/config`,
+  listAgents: 'curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/agents',
   listAgentsCli: 'npm run -s agentctl -- agent list --user demo@example.com',
-  pickAgent: `AGENT=$(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/agents | json '.agents[0].id')`,
-  stop: 'OP=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/agents/$AGENT/stop | json .operation.id)',
-  showAgent: 'curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/agents/$AGENT',
-  simState: 'curl -s http://127.0.0.1:4010/_sim/state',
+  pickAgent: `AGENT=$(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/agents | json '.agents[0].id')`,
+  stop: 'OP=$(curl -s -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/agents/$AGENT/stop | json .operation.id)',
+  showAgent: 'curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/agents/$AGENT',
+  simState: 'curl -s http://127.0.0.1:$SIM_PORT/_sim/state',
   showOperation: 'npm run -s agentctl -- operation show $OP',
-  start: 'curl -s -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3000/api/agents/$AGENT/start',
+  start: 'curl -s -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/api/agents/$AGENT/start',
   paymentFailed: 'npm run -s agentctl -- stripe send invoice.payment_failed --customer cus_demo',
   paid: 'npm run -s agentctl -- stripe send invoice.paid --customer cus_demo',
   cancelled: 'npm run -s agentctl -- stripe send customer.subscription.deleted --customer cus_demo',
-  boardWithoutCredentials: `curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:3000/admin/queues`,
+  boardWithoutCredentials: `curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:$PORT/admin/queues`,
 } as const;
 
 interface AgentJson {
@@ -51,10 +55,11 @@ describe('npm start, the README walkthrough, and Ctrl-C', () => {
   let pids: Record<string, number> = {};
   let earlierSandboxEnv: string | undefined;
 
-  const localize = (command: string) => command.replaceAll('127.0.0.1:3000', `127.0.0.1:${port}`).replaceAll('127.0.0.1:4010', `127.0.0.1:${simPort}`);
-  /** Runs one README command (after the README's `json` helper) and returns its stdout. */
+  /** The second shell: a login's PATH and HOME, and what the walkthrough set (TOKEN, AGENT, OP). */
+  const secondShell = () => ({ PATH: env.PATH ?? '', HOME: env.HOME ?? '/tmp', ...shell });
+  /** Runs one README command in the second shell (after its first lines) and returns its stdout. */
   async function run(command: string): Promise<string> {
-    const result = await sh(`${README.json}\n${localize(command)}`, { ...env, ...shell });
+    const result = await sh(`${README.sandboxEnv}\n${README.json}\n${command}`, secondShell());
     if (result.code !== 0) throw new Error(`\`${command}\` exited ${result.code}: ${result.stderr.trim()}`);
     return result.stdout;
   }
@@ -131,7 +136,8 @@ describe('npm start, the README walkthrough, and Ctrl-C', () => {
     expect(readyLines).toEqual([`agent-lifecycle ready: API http://127.0.0.1:${port}, Bull Board http://127.0.0.1:${port}/admin/queues, simulator http://127.0.0.1:${simPort}/_sim/state (Ctrl-C stops everything)`]);
     expect(output).toMatch(/^\[start\] migrations applied: \d{14}_init/m);
     expect(output).toMatch(/^ {2}Demo user {5}demo@example\.com, Stripe customer cus_demo, agents: 3 active$/m);
-    expect(output).toMatch(/^ {2}Generated {5}.*STRIPE_WEBHOOK_SECRET=\S+/m);
+    expect(output).toMatch(/^ {2}Generated {5}.*STRIPE_WEBHOOK_SECRET=whsec_[A-Za-z0-9]{32}\b/m);
+    expect(output).toContain('  Other shells  set -a; . .data/sandbox.env; set +a');
     expect(output).toMatch(/^\[ingress\] /m);
     expect(output).toMatch(/^\[worker\] /m);
     expect(output).toMatch(/^\[sim\] /m);
@@ -142,6 +148,21 @@ describe('npm start, the README walkthrough, and Ctrl-C', () => {
     pids = Object.fromEntries(processes.split(' ').map((pair) => pair.split('=')).map(([name, pid]) => [name, Number(pid)]));
     expect(Object.keys(pids).sort()).toEqual(['ingress', 'sim', 'start', 'worker']);
   }, 75_000);
+
+  it('leaves in .data/sandbox.env everything a second shell needs to reach this sandbox', async () => {
+    const sourced = JSON.parse(await run(`node -e 'process.stdout.write(JSON.stringify(process.env))'`)) as Record<string, string>;
+    expect(sourced).toMatchObject({
+      DATABASE_URL: env.DATABASE_URL,
+      REDIS_URL: env.REDIS_URL,
+      QUEUE_PREFIX: env.QUEUE_PREFIX,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SIM_PORT: String(simPort),
+      STRIPE_WEBHOOK_SECRET: /STRIPE_WEBHOOK_SECRET=(\S+)/.exec(output)?.[1],
+      BULL_BOARD_PASSWORD: /BULL_BOARD_PASSWORD=(\S+)/.exec(output)?.[1],
+      GITHUB_CALLBACK_SECRET: /GITHUB_CALLBACK_SECRET=(\S+)/.exec(output)?.[1],
+    });
+  });
 
   it('walkthrough: lists the demo agents, each provisioned in the simulator', async () => {
     await run(README.fasterCloud);

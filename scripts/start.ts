@@ -2,7 +2,7 @@
 // migrates, runs the simulator (sandbox), the ingress and the workers as child processes,
 // seeds the sandbox demo, prints where everything is, and stops it all on Ctrl-C.
 import path from 'node:path';
-import { ConfigError, childEnvironment, generatedSecretValues, loadConfig, writeSandboxSecrets, type Config } from '@agent-lifecycle/config';
+import { ConfigError, SANDBOX_ENV_FILE, childEnvironment, generatedSecretValues, loadConfig, writeSandboxEnvironment, type Config } from '@agent-lifecycle/config';
 import { createDb } from '@agent-lifecycle/db';
 import { applyMigrations, ensureDatabase } from './start/database';
 import { DEMO_CUSTOMER, DEMO_EMAIL, prepareDemo, type Demo } from './start/demo';
@@ -93,7 +93,7 @@ async function startProduct(config: Config, fresh: boolean): Promise<void> {
 
   const simUrl = `http://127.0.0.1:${config.simPort}`;
   if (sandbox) {
-    writeSandboxSecrets(rootDir, config);
+    writeSandboxEnvironment(rootDir, config);
     supervisor.spawn(app('sim', 'apps/cloud-sim/src/main.ts', [], env));
     if (!(await waitForHttp(`${simUrl}/_sim/state`, 30_000, abandoned))) throw new StartupError('The simulator did not answer within 30 s; see the [sim] lines above.');
   }
@@ -137,8 +137,9 @@ function printSummary(config: Config, apiUrl: string, simUrl: string, demo: Demo
   if (config.generatedSecrets.length > 0) {
     const generated = Object.entries(generatedSecretValues(config)).map(([name, value]) => `${name}=${value}`);
     lines.push(`  Generated     ${generated.join(' ')}`);
-    lines.push('                (for this run only; also in .data/sandbox.env, where agentctl finds them)');
+    lines.push('                (for this run only; also in .data/sandbox.env)');
   }
+  if (sandbox) lines.push(`  Other shells  set -a; . ${SANDBOX_ENV_FILE}; set +a   (this sandbox's addresses, queue prefix and generated secrets)`);
   lines.push(`  Processes     ${Object.entries({ start: process.pid, ...supervisor.pids() }).map(([name, pid]) => `${name}=${pid}`).join(' ')}`);
   for (const note of demo?.notes ?? []) lines.push(`  Note          ${note}`);
   lines.push('');

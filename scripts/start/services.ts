@@ -73,7 +73,7 @@ export async function ensureRedis(redisUrl: string, deps: ServiceDeps): Promise<
   const port = Number(url.port || 6379);
   const address = addressOf(url, 6379);
   const binary = which('redis-server', deps.env.PATH ?? '');
-  const hint = `Redis is not reachable at ${address}: start it with \`docker compose up -d redis\` (or \`redis-server --daemonize yes\`), or set REDIS_URL.`;
+  const hint = `Redis is not reachable at ${address}: start it with \`docker compose -f docker-compose.yml -f docker-compose.local.yml up -d redis\` (or \`redis-server --daemonize yes\`), or set REDIS_URL.`;
   if (!binary || !isLocalHost(url.hostname) || url.password !== '' || !(await portFree(port))) throw new StartupError(hint);
 
   const dir = path.join(deps.rootDir, '.data', 'redis');
@@ -83,7 +83,7 @@ export async function ensureRedis(redisUrl: string, deps: ServiceDeps): Promise<
     name: 'redis',
     role: 'service',
     command: binary,
-    // The production settings (DESIGN.md §8): append-only file, never evict queue keys.
+    // The production settings (docs/operations.md, Redis): append-only file, never evict queue keys.
     args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--save', '', '--loglevel', 'warning', '--daemonize', 'no'],
     env: deps.env,
     cwd: deps.rootDir,
@@ -180,7 +180,7 @@ export async function ensurePostgres(databaseUrl: string, deps: ServiceDeps): Pr
   const url = new URL(databaseUrl);
   const port = Number(url.port || 5432);
   const address = addressOf(url, 5432);
-  const hint = (why: string) => `PostgreSQL is not reachable at ${address} (${why}): start it with \`docker compose up -d postgres\`, or set DATABASE_URL.`;
+  const hint = (why: string) => `PostgreSQL is not reachable at ${address} (${why}): start it with \`docker compose -f docker-compose.yml -f docker-compose.local.yml up -d postgres\`, or set DATABASE_URL.`;
   if (!isLocalHost(url.hostname)) throw new StartupError(hint('not on this machine'));
   if (!(await portFree(port))) throw new StartupError(hint(`port ${port} is taken by something else`));
 

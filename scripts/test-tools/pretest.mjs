@@ -9,6 +9,7 @@ import path from 'node:path';
 const { tools } = JSON.parse(readFileSync(new URL('./system-tools.json', import.meta.url), 'utf8'));
 
 function onPath(command) {
+  if (path.isAbsolute(command)) return executable(command);
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     try {
@@ -21,14 +22,32 @@ function onPath(command) {
   return false;
 }
 
-const missing = tools.filter((tool) => !onPath(tool.command));
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The program is there and, for a Python module (`module`), imports it. */
+function present(tool) {
+  if (!onPath(tool.command)) return false;
+  if (tool.module === undefined) return true;
+  return spawnSync(tool.command, ['-c', `import ${tool.module}`], { stdio: 'ignore' }).status === 0;
+}
+
+const describe = (tool) => (tool.module === undefined ? `\`${tool.command}\`` : `\`${tool.command}\` with the module ${tool.module}`);
+
+const missing = tools.filter((tool) => !present(tool));
 if (missing.length === 0) process.exit(0);
 
 const packages = missing.map((tool) => tool.debian);
 const canApt = process.getuid?.() === 0 && onPath('apt-get');
 if (!canApt) {
   for (const tool of missing) {
-    process.stderr.write(`pretest: \`${tool.command}\` is missing; install it with \`sudo apt-get install ${tool.debian}\` (used by ${tool.usedBy})\n`);
+    process.stderr.write(`pretest: ${describe(tool)} is missing; install it with \`sudo apt-get install ${tool.debian}\` (used by ${tool.usedBy})\n`);
   }
   process.exit(1);
 }
@@ -43,8 +62,8 @@ for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-re
     process.exit(1);
   }
 }
-const stillMissing = missing.filter((tool) => !onPath(tool.command));
+const stillMissing = missing.filter((tool) => !present(tool));
 if (stillMissing.length > 0) {
-  for (const tool of stillMissing) process.stderr.write(`pretest: \`${tool.command}\` is still not on PATH after installing ${tool.debian}\n`);
+  for (const tool of stillMissing) process.stderr.write(`pretest: ${describe(tool)} is still missing after installing ${tool.debian}\n`);
   process.exit(1);
 }

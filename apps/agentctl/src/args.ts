@@ -1,5 +1,6 @@
-// A small argument parser for `agentctl <group> <verb> [positionals] [--options]`: finds
-// the command, checks its options and arguments, and turns every mistake into a UsageError.
+// agentctl's commands are declared as data (CommandSpec) and parsed by commander: this turns
+// each spec into a commander command and every command-line mistake into one UsageError line.
+import { Argument, Command, Option } from 'commander';
 import { UsageError } from './cli-errors';
 
 export interface OptionSpec {
@@ -14,10 +15,14 @@ export interface OptionSpec {
 export interface PositionalSpec {
   name: string;
   description: string;
+  /** The only values accepted. */
+  choices?: readonly string[];
 }
 
 export interface CommandSpec<Context> {
+  /** The first word (`agent`); a command of one word (`agentctl doctor`) has only this. */
   group: string;
+  /** The second word (`list`), or '' for a command of one word. */
   verb: string;
   summary: string;
   positionals: PositionalSpec[];
@@ -36,113 +41,69 @@ export interface ParsedArgs {
 export interface CommandOutput {
   json: unknown;
   text: string;
+  /** Set when the command failed after reporting (agentctl doctor): one line for stderr, and exit code 1. */
+  failure?: string;
 }
 
-export interface Invocation {
-  json: boolean;
-  help: boolean;
-  /** The words before any option, e.g. ['user', 'create']. */
-  words: string[];
-  rest: string[];
-}
-
-/** Splits off the global flags (`--json`, `--help`, `-h`) wherever they appear. */
-export function parseInvocation(argv: string[]): Invocation {
-  const invocation: Invocation = { json: false, help: false, words: [], rest: [] };
-  let commandWords = true;
-  for (const arg of argv) {
-    if (arg === '--json') invocation.json = true;
-    else if (arg === '--help' || arg === '-h') invocation.help = true;
-    else if (commandWords && !arg.startsWith('-') && invocation.words.length < 2) invocation.words.push(arg);
-    else {
-      commandWords = false;
-      invocation.rest.push(arg);
-    }
-  }
-  return invocation;
-}
-
-export function usageOf(spec: CommandSpec<unknown>): string {
+/** `agentctl agent show ID [--json]`: how a command is called, as help and usage errors show it. */
+export function usageOf(spec: Pick<CommandSpec<unknown>, 'group' | 'verb' | 'positionals' | 'options'>): string {
   const positionals = spec.positionals.map((p) => p.name);
   const options = Object.entries(spec.options).map(([name, option]) => (option.required ? `--${name} ${option.value}` : `[--${name} ${option.value}]`));
-  return ['agentctl', spec.group, spec.verb, ...positionals, ...options, '[--json]'].join(' ');
+  return ['agentctl', spec.group, spec.verb, ...positionals, ...options, '[--json]'].filter((word) => word !== '').join(' ');
 }
 
-/** Checks the arguments after `<group> <verb>` against the command's spec. */
-export function parseCommandArgs(spec: CommandSpec<unknown>, rest: string[]): ParsedArgs {
-  const command = `agentctl ${spec.group} ${spec.verb}`;
-  const options: Record<string, string | undefined> = {};
-  const positionals: string[] = [];
-  for (let index = 0; index < rest.length; index += 1) {
-    const arg = rest[index] ?? '';
-    if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`${command}: unknown option ${arg}`);
-      positionals.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf('=');
-    const name = arg.slice(2, equals === -1 ? undefined : equals);
-    const option = spec.options[name];
-    if (!option) throw new UsageError(`${command}: unknown option --${name}`);
-    let value: string | undefined;
-    if (equals !== -1) value = arg.slice(equals + 1);
-    else {
-      value = rest[index + 1];
-      index += 1;
-    }
-    if (value === undefined || value === '' || (equals === -1 && value.startsWith('--'))) throw new UsageError(`${command}: --${name} needs a value (${option.value})`);
-    if (option.choices && !option.choices.includes(value)) {
-      throw new UsageError(`${command}: --${name} must be one of ${option.choices.join(', ')} (got "${value}")`);
-    }
-    options[name] = value;
+/** `agentctl agent list` for the command `list` under `agent`. */
+function pathOf(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current; current = current.parent) names.unshift(current.name());
+  return names.join(' ');
+}
+
+/**
+ * A commander command whose parse errors become one UsageError line naming the command,
+ * instead of commander's "error: …" on stderr and process.exit.
+ */
+export class AgentctlCommand extends Command {
+  override createCommand(name?: string): AgentctlCommand {
+    return new AgentctlCommand(name);
   }
+
+  override error(message: string): never {
+    const oneLine = message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+    throw new UsageError(`${pathOf(this)}: ${oneLine}`);
+  }
+}
+
+/**
+ * Adds one spec under `parent`: as `<verb>` under its group's command, or as `<group>` under
+ * the program for a command of one word. `action` runs it with the parsed arguments.
+ */
+export function addSpec<Context>(parent: Command, spec: CommandSpec<Context>, action: (spec: CommandSpec<Context>, args: ParsedArgs) => Promise<void>): Command {
+  const command = parent.command(spec.verb || spec.group).description(spec.summary);
+  const words = spec.verb ? 2 : 1;
+  command.usage(usageOf(spec).split(' ').slice(1 + words).join(' '));
+  for (const positional of spec.positionals) {
+    const argument = new Argument(`<${positional.name}>`, positional.description);
+    if (positional.choices) argument.choices(positional.choices);
+    command.addArgument(argument);
+  }
+  const attributes: [string, string][] = [];
   for (const [name, option] of Object.entries(spec.options)) {
-    if (option.required && options[name] === undefined) throw new UsageError(`${command}: --${name} is required (${usageOf(spec)})`);
+    const commanderOption = new Option(`--${name} <${option.value}>`, option.description);
+    if (option.choices) commanderOption.choices(option.choices);
+    if (option.required) commanderOption.makeOptionMandatory();
+    command.addOption(commanderOption);
+    attributes.push([name, commanderOption.attributeName()]);
   }
-  if (positionals.length > spec.positionals.length) {
-    throw new UsageError(`${command}: unexpected argument "${positionals[spec.positionals.length] ?? ''}" (${usageOf(spec)})`);
-  }
-  const named: Record<string, string> = {};
-  spec.positionals.forEach((positional, index) => {
-    const value = positionals[index];
-    if (value === undefined) throw new UsageError(`${command}: ${positional.name} is required (${usageOf(spec)})`);
-    named[positional.name] = value;
+  if (spec.notes?.length) command.addHelpText('after', `\n${spec.notes.join('\n')}`);
+  command.action(async () => {
+    const values = command.opts<Record<string, string | undefined>>();
+    const positionals = Object.fromEntries(spec.positionals.map((positional, index) => [positional.name, String(command.processedArgs[index])]));
+    const options = Object.fromEntries(attributes.map(([name, attribute]) => [name, values[attribute]]));
+    for (const [name, value] of Object.entries(options)) {
+      if (value === '') throw new UsageError(`${pathOf(command)}: --${name} needs a value (${spec.options[name]?.value ?? 'VALUE'})`);
+    }
+    await action(spec, { positionals, options });
   });
-  return { positionals: named, options };
-}
-
-export function commandHelp(spec: CommandSpec<unknown>): string {
-  const lines = [`Usage: ${usageOf(spec)}`, '', spec.summary];
-  const entries: [string, string][] = [
-    ...spec.positionals.map((p): [string, string] => [p.name, p.description]),
-    ...Object.entries(spec.options).map(([name, option]): [string, string] => [
-      `--${name} ${option.value}`,
-      option.choices ? `${option.description} (${option.choices.join(', ')})` : option.description,
-    ]),
-    ['--json', 'print JSON on stdout instead of a table'],
-  ];
-  const width = Math.max(...entries.map(([left]) => left.length));
-  lines.push('', ...entries.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`));
-  if (spec.notes?.length) lines.push('', ...spec.notes);
-  return lines.join('\n');
-}
-
-export function overallHelp(specs: CommandSpec<unknown>[]): string {
-  const usages = specs.map((spec) => [usageOf(spec).replace(/^agentctl /, '').replace(/ \[--json\]$/, ''), spec.summary] as const);
-  return [
-    'Usage: agentctl <command> [options] [--json]',
-    '',
-    'Operator CLI of the agent lifecycle service. Reads the same environment as the',
-    'service (DATABASE_URL, REDIS_URL, QUEUE_PREFIX, PUBLIC_URL, STRIPE_WEBHOOK_SECRET);',
-    'in the sandbox, secrets not set come from .data/sandbox.env written by `npm start`.',
-    '',
-    'Commands:',
-    ...usages.flatMap(([usage, summary]) => [`  ${usage}`, `      ${summary}`]),
-    '',
-    'Options for every command:',
-    '  --json       print JSON on stdout (and nothing else) instead of a table',
-    '  -h, --help   show help for agentctl or for one command',
-    '',
-    'Exit codes: 0 success, 1 failure (e.g. unknown id), 2 usage error.',
-  ].join('\n');
+  return command;
 }

@@ -1,6 +1,6 @@
 // agentctl as a library: the CLI runner (tests, scripts) and the sandbox's Stripe event
 // builder and signer.
-export { runAgentctl, COMMANDS } from './cli';
+export { runAgentctl, buildProgram, COMMANDS } from './cli';
 export type { CliIo } from './cli';
 export { buildStripeEvent, stripeSignatureHeader } from './stripe-event';
 export type { StripeEventInput } from './stripe-event';

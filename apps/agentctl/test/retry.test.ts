@@ -1,4 +1,5 @@
 import { JobQueues, createRedisConnection } from '@agent-lifecycle/jobs';
+import { JOB_TABLE } from '@agent-lifecycle/lifecycle';
 import { createTestDatabase, testQueuePrefix, testRedisUrl, type TestDatabase } from '@agent-lifecycle/testing';
 import { aUser, anAgent, anOperation } from './support/builders';
 import { agentctl, cliEnvironment, linesOf } from './support/run-cli';
@@ -14,7 +15,7 @@ describe('agentctl operation retry', () => {
     const prefix = testQueuePrefix();
     env = cliEnvironment({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix });
     redis = createRedisConnection(testRedisUrl, 'worker');
-    queues = new JobQueues({ connection: redis, prefix });
+    queues = new JobQueues({ connection: redis, prefix, jobs: JOB_TABLE });
   });
 
   afterAll(async () => {

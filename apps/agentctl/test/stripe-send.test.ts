@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { createTestDatabase, type TestDatabase } from '@agent-lifecycle/testing';
+import { aUser } from './support/builders';
 import { agentctl, cliEnvironment, linesOf } from './support/run-cli';
 
 const SECRET = 'whsec_agentctl_test';
@@ -41,18 +43,22 @@ async function freePort(): Promise<number> {
 describe('agentctl stripe send', () => {
   let ok: Awaited<ReturnType<typeof startReceiver>>;
   let refusing: Awaited<ReturnType<typeof startReceiver>>;
+  let database: TestDatabase;
+  /** The operator's environment: the database where cus_acme is a customer. */
+  const env = (overrides: Record<string, string> = {}) => cliEnvironment({ DATABASE_URL: database.url, ...overrides });
 
   beforeAll(async () => {
-    [ok, refusing] = await Promise.all([startReceiver(200), startReceiver(400)]);
+    [ok, refusing, database] = await Promise.all([startReceiver(200), startReceiver(400), createTestDatabase()]);
+    await aUser(database.db, { email: 'acme@example.com', stripeCustomerId: 'cus_acme' });
   });
 
   afterAll(async () => {
-    await Promise.all([ok.close(), refusing.close()]);
+    await Promise.all([ok.close(), refusing.close(), database.drop()]);
   });
 
   it("POSTs a correctly signed invoice.payment_failed about the customer's subscription to $PUBLIC_URL/api/webhooks/stripe", async () => {
     const before = Math.floor(Date.now() / 1000);
-    const { code, stdout, stderr } = await agentctl(['stripe', 'send', 'invoice.payment_failed', '--customer', 'cus_acme'], cliEnvironment({ PUBLIC_URL: ok.url }));
+    const { code, stdout, stderr } = await agentctl(['stripe', 'send', 'invoice.payment_failed', '--customer', 'cus_acme'], env({ PUBLIC_URL: ok.url }));
 
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^Answer\s+200 \{"received":true\}$/m);
@@ -80,7 +86,7 @@ describe('agentctl stripe send', () => {
   it('sends customer.subscription.deleted as a canceled subscription, reporting it as JSON', async () => {
     const { code, stdout } = await agentctl(
       ['stripe', 'send', 'customer.subscription.deleted', '--customer', 'cus_acme', '--subscription', 'sub_custom', '--url', `${ok.url}/hooks`, '--json'],
-      cliEnvironment(),
+      env(),
     );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { event: { id: string; type: string; subscription: string }; status: number; response: unknown };
@@ -99,14 +105,24 @@ describe('agentctl stripe send', () => {
   it('fails with exit 1 and one line when the ingress refuses the event or cannot be reached', async () => {
     const closedPort = await freePort();
     const [refused, unreachable] = await Promise.all([
-      agentctl(['stripe', 'send', 'invoice.paid', '--customer', 'cus_acme', '--url', `${refusing.url}/api/webhooks/stripe`], cliEnvironment()),
-      agentctl(['stripe', 'send', 'invoice.paid', '--customer', 'cus_acme', '--url', `http://127.0.0.1:${closedPort}/api/webhooks/stripe`], cliEnvironment()),
+      agentctl(['stripe', 'send', 'invoice.paid', '--customer', 'cus_acme', '--url', `${refusing.url}/api/webhooks/stripe`], env()),
+      agentctl(['stripe', 'send', 'invoice.paid', '--customer', 'cus_acme', '--url', `http://127.0.0.1:${closedPort}/api/webhooks/stripe`], env()),
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(linesOf(refused.stderr)).toEqual([expect.stringMatching(/^The ingress answered 400 to invoice\.paid evt_\w+: \{"error":\{"code":"invalid_signature","message":"no"\}\}$/)]);
     expect(unreachable.code).toBe(1);
     expect(linesOf(unreachable.stderr)).toEqual([`Cannot reach the ingress at http://127.0.0.1:${closedPort}/api/webhooks/stripe (ECONNREFUSED); is \`npm start\` running?`]);
+  });
+
+  it('exits 1 without sending anything when no user has the customer, since the ingress would ignore the event', async () => {
+    const before = ok.deliveries.length;
+    const { code, stdout, stderr } = await agentctl(['stripe', 'send', 'invoice.payment_failed', '--customer', 'cus_nobody', '--url', ok.url], env());
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(linesOf(stderr)).toEqual([
+      'No user has Stripe customer cus_nobody, so the ingress would ignore the event (unknown_customer); nothing was sent. Create one with `agentctl user create --email E --stripe-customer cus_nobody`.',
+    ]);
+    expect(ok.deliveries.length).toBe(before);
   });
 
   it('refuses an event type it cannot build, and a malformed customer, as usage errors (exit 2)', async () => {

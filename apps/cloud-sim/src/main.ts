@@ -1,13 +1,14 @@
 // `npm run sim`: the simulator as its own process, on SIM_PORT, signing callbacks with
-// GITHUB_CALLBACK_SECRET; stops cleanly on SIGINT/SIGTERM.
+// GITHUB_CALLBACK_SECRET and accepting the very credentials the service's configuration
+// holds (the built-in sandbox ones when none are set); stops cleanly on SIGINT/SIGTERM.
 import { loadConfigOrExit } from '@agent-lifecycle/config';
 import { createLogger } from '@agent-lifecycle/logger';
-import { startCloudSim } from '@agent-lifecycle/cloud-sim';
+import { simCredentialsFor, startCloudSim } from '@agent-lifecycle/cloud-sim';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('cloud-sim');
-  const sim = await startCloudSim({ port: config.simPort, host: '127.0.0.1', callbackSecret: config.github.callbackSecret, logger });
+  const sim = await startCloudSim({ port: config.simPort, host: '127.0.0.1', callbackSecret: config.github.callbackSecret, credentials: simCredentialsFor(config), logger });
   logger.info({ hetzner: `${sim.url}/v1`, tailscale: `${sim.url}/api/v2`, github: sim.url, control: `${sim.url}/_sim` }, 'cloud simulator ready');
 
   const stop = (signal: string): void => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '@agent-lifecycle/config';
 import { createDb, type Db } from '@agent-lifecycle/db';
 import { JobQueues, createRedisConnection } from '@agent-lifecycle/jobs';
+import { JOB_TABLE } from '@agent-lifecycle/lifecycle';
 import type { Logger } from '@agent-lifecycle/logger';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
@@ -66,7 +67,7 @@ export async function startIngress(options: StartIngressOptions): Promise<Ingres
   const redis = createRedisConnection(config.redisUrl, 'producer');
   redis.on('error', (error) => logger.warn({ err: error.message }, 'Redis connection error'));
   await redisReady(redis, logger);
-  const queues = new JobQueues({ connection: redis, prefix: config.queuePrefix });
+  const queues = new JobQueues({ connection: redis, prefix: config.queuePrefix, jobs: JOB_TABLE });
   // The connection's own errors are logged above; the queues repeat them, once each.
   for (const queue of Object.values(queues.queues)) queue.on('error', (error) => logger.debug({ queue: queue.name, err: error.message }, 'queue error'));
   const app = createApp({ config, db, queues, redis, logger }, options.app);

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createDb } from '@agent-lifecycle/db';
 import { JobQueues, createRedisConnection } from '@agent-lifecycle/jobs';
+import { JOB_TABLE } from '@agent-lifecycle/lifecycle';
 import { createLogger } from '@agent-lifecycle/logger';
 import { testConfig } from '@agent-lifecycle/testing';
 import { createApp } from '../src';
@@ -156,7 +157,7 @@ describe('failures inside', () => {
     const db = createDb(config.databaseUrl);
     const redis = createRedisConnection(config.redisUrl, 'producer');
     await new Promise((resolve) => redis.once('ready', resolve));
-    const queues = new JobQueues({ connection: redis, prefix: config.queuePrefix });
+    const queues = new JobQueues({ connection: redis, prefix: config.queuePrefix, jobs: JOB_TABLE });
     const served = await serveApp(createApp({ config, db, queues, redis, logger }));
     try {
       const answer = await call(served.url, 'GET', '/api/agents', { token: 'al_some-token-value', headers: { 'x-request-id': 'req-500' } });

@@ -7,9 +7,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const powerOff = (serverId: number) =>
-  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
 const powerOn = (serverId: number) =>
-  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweron`, { method: 'POST', headers: { authorization: 'Bearer console-user' } });
+  fetch(`${h.sim.url}/v1/servers/${serverId}/actions/poweron`, { method: 'POST', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
 
 async function until(check: () => Promise<boolean>) {
   for (let i = 0; i < 200 && !(await check()); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
@@ -75,5 +75,35 @@ describe('the reconciler', () => {
     expect((await waitForOperation(h.db, report.resuspended[0]!)).status).toBe('succeeded');
     expect((await simServer(h.sim, suspended.serverId!))?.status).toBe('off');
     expect(await h.db.agent.findUniqueOrThrow({ where: { id: suspended.id } })).toMatchObject({ status: 'suspended', suspendedBy: 'billing' });
+  });
+
+  it('suspends an agent still active while its customer is delinquent, and destroys the agents of a cancelled subscription', async () => {
+    const delinquent = await anAgent(h, { status: 'active', stripeCustomerId: `cus_late_${Date.now()}` });
+    const cancelledActive = await anAgent(h, { status: 'active', stripeCustomerId: `cus_gone_${Date.now()}` });
+    const cancelledPaused = await anAgent(h, { status: 'paused', userId: cancelledActive.userId });
+    const busy = await anAgent(h, { status: 'active', userId: delinquent.userId });
+    await h.db.operation.create({ data: { agentId: busy.id, kind: 'stop', source: 'api', status: 'running' } });
+    const now = new Date();
+    await h.db.subscription.create({ data: { id: `sub_late_${delinquent.id}`, userId: delinquent.userId, status: 'past_due', lastEventAt: now } });
+    await h.db.subscription.create({ data: { id: `sub_gone_${cancelledActive.id}`, userId: cancelledActive.userId, status: 'canceled', lastEventAt: now } });
+
+    const report = await h.workers.engine.reconcile();
+
+    expect(report.billingEnforced.map(({ agentId, kind }) => [agentId, kind]).sort()).toEqual(
+      [
+        [delinquent.id, 'suspend'],
+        [cancelledActive.id, 'destroy'],
+        [cancelledPaused.id, 'destroy'],
+      ].sort(),
+    );
+    for (const { operationId } of report.billingEnforced) expect((await waitForOperation(h.db, operationId)).status).toBe('succeeded');
+    expect(await h.db.agent.findUniqueOrThrow({ where: { id: delinquent.id } })).toMatchObject({ status: 'suspended', suspendedBy: 'billing' });
+    expect((await simServer(h.sim, delinquent.serverId!))?.status).toBe('off');
+    for (const agent of [cancelledActive, cancelledPaused]) {
+      expect((await h.db.agent.findUniqueOrThrow({ where: { id: agent.id } })).status).toBe('destroyed');
+      expect(await simServer(h.sim, agent.serverId!)).toBeUndefined();
+    }
+    // An agent with an operation in flight is left to it.
+    expect((await h.db.agent.findUniqueOrThrow({ where: { id: busy.id } })).status).toBe('active');
   });
 });

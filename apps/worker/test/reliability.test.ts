@@ -1,9 +1,23 @@
 import { createLogger } from '@agent-lifecycle/logger';
-import { createEngine, systemClock, type Cloud, type JobContext } from '@agent-lifecycle/lifecycle';
+import { JOB_TABLE, StepAside, createEngine, systemClock, type Cloud, type Engine, type JobContext } from '@agent-lifecycle/lifecycle';
 import { createHetznerCloud } from '@agent-lifecycle/hetzner';
 import { createTailscaleTailnet } from '@agent-lifecycle/tailscale';
 import { createGithubWorkflows } from '@agent-lifecycle/github';
-import { addFaults, anAgent, callsBetween, clearFaults, quickSettings, requestCounts, simServer, startHarness, waitFor, waitForOperation, type Harness } from './support/harness';
+import { defaultEngineSettings } from '../src';
+import {
+  addFaults,
+  anAgent,
+  callsBetween,
+  clearFaults,
+  quickSettings,
+  requestCounts,
+  serverActions,
+  simServer,
+  startHarness,
+  waitFor,
+  waitForOperation,
+  type Harness,
+} from './support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -69,47 +83,80 @@ describe('with faults in the cloud', () => {
 });
 
 describe('crash safety', () => {
-  it('resumes the stored Hetzner action when a job runs again after its worker died mid-action', async () => {
-    const agent = await anAgent(h, { status: 'active' });
-    h.sim.configure({ acpiIgnoreRate: 1 });
-    // An operation the queue does not run: only the two engine runs below touch it.
-    const operation = await h.db.operation.create({ data: { agentId: agent.id, kind: 'stop', source: 'api' } });
-    const real = createHetznerCloud({ token: h.config.hetzner.token, endpoint: h.config.hetzner.endpoint });
-    let died = false;
-    const dyingCloud: Cloud = {
-      ...real,
-      getAction: async (id) => {
-        if (!died) {
-          died = true;
-          throw new Error('worker process killed');
-        }
-        return real.getAction(id);
-      },
-    };
-    const logger = createLogger('test', { level: 'silent' });
-    const deps = {
+  const logger = createLogger('test', { level: 'silent' });
+  const job: JobContext = { name: 'agent.stop', attempt: 1, maxAttempts: 5, report: async () => undefined };
+  const real = () => createHetznerCloud({ token: h.config.hetzner.token, endpoint: h.config.hetzner.endpoint });
+  /** An engine of its own, as a second worker process would have, on the harness's database and queues. */
+  const engineWith = (cloud: Cloud) =>
+    createEngine({
       db: h.db,
       queue: h.workers.jobQueues,
-      tailnet: createTailscaleTailnet({ apiUrl: h.config.tailscale.apiUrl, tailnet: '-', apiKey: 'k' }),
-      workflows: createGithubWorkflows({ apiUrl: h.config.github.apiUrl, token: 't', repo: 'a/b', workflow: 'w' }),
+      cloud,
+      tailnet: createTailscaleTailnet({ apiUrl: h.config.tailscale.apiUrl, tailnet: h.config.tailscale.tailnet, apiKey: h.config.tailscale.apiKey }),
+      workflows: createGithubWorkflows({ apiUrl: h.config.github.apiUrl, token: h.config.github.token, repo: h.config.github.repo, workflow: h.config.github.workflow }),
       clock: systemClock,
       logger,
-      settings: { ...quickSettings, callbackUrl: 'http://127.0.0.1:1/cb', provisioningTimeoutMs: 60_000 } as Parameters<typeof createEngine>[0]['settings'],
+      settings: { ...defaultEngineSettings(h.config), ...quickSettings, callbackUrl: 'http://127.0.0.1:1/cb' },
+    });
+  /** Runs the operation's job again whenever it steps aside (the harness's watcher answers its waits). */
+  const runStop = (engine: Engine, operationId: string, attempt = 1) => JOB_TABLE['agent.stop'].handle(engine, { operationId }, { ...job, attempt });
+  async function runToTheEnd(engine: Engine, operationId: string, attempt: number): Promise<unknown> {
+    for (;;) {
+      try {
+        return await runStop(engine, operationId, attempt);
+      } catch (error) {
+        if (!(error instanceof StepAside)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(error.until.getTime() - Date.now(), 25))));
+      }
+    }
+  }
+  const shutdownStep = (operationId: string) => h.db.operationStep.findUniqueOrThrow({ where: { operationId_name: { operationId, name: 'shutdown' } } });
+
+  it('resumes the stored Hetzner action when a job runs again after its worker died while it waited', async () => {
+    const agent = await anAgent(h, { status: 'active' });
+    h.sim.configure({ acpiIgnoreRate: 1 });
+    try {
+      // An operation the queue does not run: only the engine runs below touch it.
+      const operation = await h.db.operation.create({ data: { agentId: agent.id, kind: 'stop', source: 'api' } });
+      const before = await requestCounts(h.sim);
+
+      // The first worker sends the shutdown, records it, steps aside to wait, and is never heard of again.
+      await expect(runStop(engineWith(real()), operation.id)).rejects.toBeInstanceOf(StepAside);
+      expect((await shutdownStep(operation.id)).hetznerActionId).not.toBeNull();
+
+      await runToTheEnd(engineWith(real()), operation.id, 2);
+      const calls = callsBetween(before, await requestCounts(h.sim));
+      expect(calls['POST /v1/servers/{id}/actions/shutdown']).toBe(1);
+      expect(calls['POST /v1/servers/{id}/actions/poweroff']).toBe(1);
+      expect((await h.db.operation.findUniqueOrThrow({ where: { id: operation.id } })).status).toBe('succeeded');
+      expect((await simServer(h.sim, agent.serverId!))?.status).toBe('off');
+    } finally {
+      h.sim.configure({ acpiIgnoreRate: 0 });
+    }
+  });
+
+  it('adopts the action a worker sent but died before recording, instead of sending it again', async () => {
+    const agent = await anAgent(h, { status: 'active' });
+    const operation = await h.db.operation.create({ data: { agentId: agent.id, kind: 'stop', source: 'api' } });
+    const cloud = real();
+    const diesAfterSending: Cloud = {
+      ...cloud,
+      shutdown: async (serverId) => {
+        await cloud.shutdown(serverId);
+        throw new Error('worker process killed');
+      },
     };
-    const job: JobContext = { attempt: 1, maxAttempts: 5, report: async () => undefined };
-    const before = await requestCounts(h.sim);
 
-    await expect(createEngine({ ...deps, cloud: dyingCloud }).run('agent.stop', operation.id, job)).rejects.toThrow('worker process killed');
-    const afterCrash = await h.db.operationStep.findUniqueOrThrow({ where: { operationId_name: { operationId: operation.id, name: 'shutdown' } } });
-    expect(afterCrash.hetznerActionId).not.toBeNull();
+    await expect(runStop(engineWith(diesAfterSending), operation.id)).rejects.toThrow('worker process killed');
+    expect((await shutdownStep(operation.id)).hetznerActionId).toBeNull();
+    await runToTheEnd(engineWith(cloud), operation.id, 2);
 
-    await createEngine({ ...deps, cloud: real }).run('agent.stop', operation.id, { ...job, attempt: 2 });
-    const calls = callsBetween(before, await requestCounts(h.sim));
-    expect(calls['POST /v1/servers/{id}/actions/shutdown']).toBe(1);
-    expect(calls['POST /v1/servers/{id}/actions/poweroff']).toBe(1);
+    const actions = await serverActions(h.sim, agent.serverId!);
+    expect(actions.filter((action) => action.command === 'shutdown_server')).toHaveLength(1);
+    const adopted = await shutdownStep(operation.id);
+    expect(Number(adopted.hetznerActionId)).toBe(actions.find((action) => action.command === 'shutdown_server')?.id);
     expect((await h.db.operation.findUniqueOrThrow({ where: { id: operation.id } })).status).toBe('succeeded');
     expect((await simServer(h.sim, agent.serverId!))?.status).toBe('off');
-    h.sim.configure({ acpiIgnoreRate: 0 });
   });
 
   it('re-enqueues an operation whose enqueue was lost after the commit', async () => {

@@ -23,6 +23,8 @@ describe('stop', () => {
     expect((await simServer(h.sim, agent.serverId!))?.status).toBe('off');
     expect(calls['POST /v1/servers/{id}/actions/shutdown']).toBe(1);
     expect(calls['POST /v1/servers/{id}/actions/poweroff']).toBeUndefined();
+    // No read first: the shutdown, then the watcher's look at the server list.
+    expect(calls['GET /v1/servers/{id}']).toBeUndefined();
     expect(await auditActions(operation.id)).toEqual(['operation.stop.accepted', 'operation.stop.succeeded', 'agent.status']);
     const step = await h.db.operationStep.findUniqueOrThrow({ where: { operationId_name: { operationId: operation.id, name: 'shutdown' } } });
     expect(step.hetznerActionId).not.toBeNull();
@@ -58,7 +60,7 @@ describe('stop', () => {
 });
 
 describe('start', () => {
-  it('powers a paused agent on in at most three Hetzner calls', async () => {
+  it('powers a paused agent on in at most two Hetzner calls', async () => {
     const agent = await anAgent(h, { status: 'paused' });
     const before = await requestCounts(h.sim);
     const { value } = await h.requests.requestOperation({ userId: agent.userId, agentId: agent.id, kind: 'start' });
@@ -69,8 +71,10 @@ describe('start', () => {
     expect(await h.db.agent.findUniqueOrThrow({ where: { id: agent.id } })).toMatchObject({ status: 'active' });
     expect((await h.db.agentInstance.findUniqueOrThrow({ where: { agentId: agent.id } })).status).toBe('running');
     expect((await simServer(h.sim, agent.serverId!))?.status).toBe('running');
+    // No read first: the power-on, then the watcher's poll of its action.
     expect(calls['POST /v1/servers/{id}/actions/poweron']).toBe(1);
-    expect(totalCalls(calls, '/v1/')).toBeLessThanOrEqual(3);
+    expect(calls['GET /v1/servers/{id}']).toBeUndefined();
+    expect(totalCalls(calls, '/v1/')).toBeLessThanOrEqual(2);
   });
 });
 
@@ -90,12 +94,20 @@ describe('destroy', () => {
     expect(await simServer(h.sim, agent.serverId!)).toBeUndefined();
     expect(h.sim.state().devices.find((device) => device.id === agent.deviceId)).toBeUndefined();
     expect(await auditActions(operation.id)).toEqual(['operation.destroy.accepted', 'agent.status', 'operation.destroy.succeeded', 'agent.status']);
+    // One job did it all, servers first, then the device: nothing went through another queue.
+    const steps = await h.db.operationStep.findMany({ where: { operationId: operation.id }, orderBy: { startedAt: 'asc' } });
+    expect(steps.map((step) => [step.name, step.status])).toEqual([
+      [`delete_server_${agent.serverId}`, 'succeeded'],
+      [`remove_device_${agent.deviceId}`, 'succeeded'],
+    ]);
+    expect(await h.workers.jobQueues.queues.tailscale.count()).toBe(0);
+    await waitFor(async () => (await h.workers.jobQueues.getJob('agent.destroy', operation.id))?.getState(), (state) => state === 'completed', 5_000, 'the destroy job completed');
   });
 
   it('succeeds when the server and the device are already gone', async () => {
     const agent = await anAgent(h, { status: 'active', device: true });
-    await fetch(`${h.sim.url}/v1/servers/${agent.serverId}`, { method: 'DELETE', headers: { authorization: 'Bearer setup' } });
-    await fetch(`${h.sim.url}/api/v2/device/${agent.deviceId}`, { method: 'DELETE', headers: { authorization: 'Bearer setup' } });
+    await fetch(`${h.sim.url}/v1/servers/${agent.serverId}`, { method: 'DELETE', headers: { authorization: `Bearer ${h.config.hetzner.token}` } });
+    await fetch(`${h.sim.url}/api/v2/device/${agent.deviceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${h.config.tailscale.apiKey}` } });
     await waitFor(() => simServer(h.sim, agent.serverId!), (server) => server === undefined, 5_000, 'server gone');
     const { value } = await h.requests.requestOperation({ userId: agent.userId, agentId: agent.id, kind: 'destroy' });
     expect((await waitForOperation(h.db, value.operation.id)).status).toBe('succeeded');

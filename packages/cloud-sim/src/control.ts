@@ -1,6 +1,7 @@
-// The control API `/_sim` (DESIGN.md §6) for tests, demos and sandbox operators: state,
-// reset, devices, behaviour config, faults and request counts. Not rate limited, not counted.
+// The control API `/_sim` (docs/simulator.md) for tests, demos and sandbox operators: state,
+// reset, devices, behaviour config, credentials, faults and request counts. Not rate limited, not counted.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { InvalidCredentials, parseSimCredentialsPatch } from './credentials';
 import { InvalidFaultRule, parseFaultRule } from './faults';
 import { InvalidSimConfig, parseSimConfigPatch } from './sim-config';
 import type { Simulator } from './simulator';
@@ -44,6 +45,17 @@ export function createControlRouter(sim: Simulator): Router {
     res.json({ config });
   });
 
+  router.get('/credentials', (_req: Request, res: Response) => {
+    res.json({ credentials: sim.credentials.all });
+  });
+
+  router.put('/credentials', (req: Request, res: Response) => {
+    const credentials = sim.setCredentials(parseSimCredentialsPatch(req.body, sim.credentials.all));
+    // Names only: the secrets stay out of the log.
+    sim.logger.info({ clouds: Object.keys(req.body as object) }, 'simulator credentials replaced');
+    res.json({ credentials });
+  });
+
   router.get('/faults', (_req: Request, res: Response) => {
     res.json({ rules: sim.faults.list() });
   });
@@ -75,6 +87,7 @@ export function createControlRouter(sim: Simulator): Router {
     if (error instanceof InvalidSimConfig) return sendError(res, 400, 'invalid_config', error.message);
     if (error instanceof InvalidFaultRule) return sendError(res, 400, 'invalid_fault', error.message);
     if (error instanceof InvalidDevice) return sendError(res, 400, 'invalid_device', error.message);
+    if (error instanceof InvalidCredentials) return sendError(res, 400, 'invalid_credentials', error.message);
     if ((error as { type?: string }).type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'request body is not valid JSON');
     sim.logger.error({ err: error }, 'control API failed');
     sendError(res, 500, 'internal_error', 'internal simulator error');

@@ -28,9 +28,10 @@ export function createApp(sim: Simulator): Express {
 
   const { clock, faults, logger, routes } = sim;
   app.use('/_sim', createControlRouter(sim));
-  app.use('/v1', createHetznerRouter({ stores: { servers: sim.servers, actions: sim.actions }, routes, rateLimiter: sim.rateLimiter, faults, clock, logger }));
-  app.use('/api/v2', createTailscaleRouter({ tailnet: sim.tailnet, oauth: sim.oauth, routes, faults, clock, logger }));
-  app.use('/repos', createGithubRouter({ workflows: sim.workflows, routes, faults, clock, logger }));
+  const { credentials } = sim;
+  app.use('/v1', createHetznerRouter({ stores: { servers: sim.servers, actions: sim.actions, images: sim.images }, routes, rateLimiter: sim.rateLimiter, credentials, faults, clock, logger }));
+  app.use('/api/v2', createTailscaleRouter({ tailnet: sim.tailnet, oauth: sim.oauth, credentials, routes, faults, clock, logger }));
+  app.use('/repos', createGithubRouter({ workflows: sim.workflows, credentials, routes, faults, clock, logger }));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: `the simulator has no ${req.method} ${req.path}` } });
   });

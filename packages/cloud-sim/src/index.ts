@@ -3,8 +3,10 @@
 export { startCloudSim } from './start-cloud-sim';
 export type { CloudSim, CloudSimOptions } from './start-cloud-sim';
 export type { SimStateSnapshot } from './simulator';
-export { defaultSimConfig, provisioningFailureSteps } from './sim-config';
-export type { SimConfig, SimConfigPatch, ProvisioningFailureStep, RateLimitConfig } from './sim-config';
+export { defaultSimConfig, provisioningFailureSteps, failableCommands } from './sim-config';
+export type { SimConfig, SimConfigPatch, ProvisioningFailureStep, RateLimitConfig, ActionErrorConfig, FailableCommand } from './sim-config';
+export { defaultSimCredentials, simCredentialsFor, SANDBOX_PROJECT } from './credentials';
+export type { SimCredentials, SimCredentialsPatch, ServiceCredentials, HetznerProject, TailscaleOAuthClient, GithubToken, GithubWorkflow } from './credentials';
 export type { FaultRule } from './faults';
 export type { RequestCount } from './request-log';
 export type { SimLogger } from './logger';

@@ -1,4 +1,4 @@
-// Hetzner's rate limit as documented: one token bucket per API token, refilled gradually
+// Hetzner's rate limit as documented: one token bucket per project (all its tokens), refilled gradually
 // (3600 per hour = 1 per second); RateLimit-Reset is the UNIX time the bucket is full again.
 import type { RateLimitConfig } from './sim-config';
 
@@ -8,6 +8,11 @@ export interface RateLimitVerdict {
   remaining: number;
   /** UNIX timestamp (seconds) at which the bucket will be full again. */
   resetAt: number;
+}
+
+/** The bucket of a Hetzner project: all its tokens, and its workflows' calls, share it. */
+export function projectBucket(project: string): string {
+  return `project:${project}`;
 }
 
 interface Bucket {

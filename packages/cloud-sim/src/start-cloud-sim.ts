@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './create-app';
+import type { SimCredentials, SimCredentialsPatch } from './credentials';
 import { silentLogger, type SimLogger } from './logger';
 import type { SimConfig, SimConfigPatch } from './sim-config';
 import { Simulator, type SimStateSnapshot } from './simulator';
@@ -17,6 +18,8 @@ export interface CloudSimOptions {
   logger?: SimLogger;
   /** Behaviour at start, as `PUT /_sim/config` would set it. */
   config?: SimConfigPatch;
+  /** Who may call the clouds; the built-in sandbox credentials (the service's defaults) when absent. */
+  credentials?: SimCredentials;
   /** Source of randomness; Math.random by default. */
   random?: () => number;
 }
@@ -27,6 +30,10 @@ export interface CloudSim {
   port: number;
   /** Same as `PUT /_sim/config`. */
   configure(patch: SimConfigPatch): SimConfig;
+  /** Same as `PUT /_sim/credentials`. */
+  setCredentials(patch: SimCredentialsPatch): SimCredentials;
+  /** Same as `GET /_sim/credentials`. */
+  credentials(): SimCredentials;
   /** Same as `POST /_sim/reset`. */
   reset(): void;
   /** Same as `GET /_sim/state`. */
@@ -38,7 +45,7 @@ export async function startCloudSim(options: CloudSimOptions): Promise<CloudSim>
   if (!options.callbackSecret) throw new Error('startCloudSim needs a callbackSecret to sign provisioning callbacks');
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? '127.0.0.1';
-  const sim = new Simulator({ callbackSecret: options.callbackSecret, logger, config: options.config, random: options.random });
+  const sim = new Simulator({ callbackSecret: options.callbackSecret, logger, config: options.config, credentials: options.credentials, random: options.random });
   const server = createServer(createApp(sim));
 
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +64,8 @@ export async function startCloudSim(options: CloudSimOptions): Promise<CloudSim>
     url,
     port,
     configure: (patch) => sim.configure(patch),
+    setCredentials: (patch) => sim.setCredentials(patch),
+    credentials: () => sim.credentials.all,
     reset: () => sim.reset(),
     state: () => sim.snapshot(),
     close: () => {

@@ -1,7 +1,7 @@
 // The control API as tests and operators use it: injected faults (count, probability,
 // latency, hang), request counts by path template, state, reset and behaviour config.
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
-import { call, control, createServer, eventually, runningServer, startSim } from './sim-client';
+import { call, control, createServer, eventually, runningServer, sandbox, startSim } from './sim-client';
 
 type Counts = Record<string, { total: number; byStatus: Record<string, number> }>;
 
@@ -79,7 +79,7 @@ describe('fault injection', () => {
     const tailscale = await call<{ message: string }>(sim, 'GET', '/api/v2/tailnet/-/devices');
     expect(tailscale.status).toBe(500);
     expect(typeof tailscale.body.message).toBe('string');
-    const github = await call<{ message: string }>(sim, 'POST', '/repos/a/b/actions/workflows/w.yml/dispatches', { body: { ref: 'main', inputs: {} } });
+    const github = await call<{ message: string }>(sim, 'POST', `/repos/${sandbox.github.repo}/actions/workflows/${sandbox.github.workflow}/dispatches`, { body: { ref: 'main', inputs: {} } });
     expect(github.status).toBe(502);
     expect(typeof github.body.message).toBe('string');
   });
@@ -126,7 +126,7 @@ describe('state and reset', () => {
   it('shows servers, devices and runs in /_sim/state and forgets them all on reset', async () => {
     await createServer(sim, 'agent-state', { 'agent-id': 's1' });
     await control(sim, 'POST', '/devices', { hostname: 'agent-s1', tags: ['tag:agent'] });
-    await call(sim, 'POST', '/repos/a/b/actions/workflows/w.yml/dispatches', { body: { ref: 'main', inputs: { job_id: 'j', agent_id: 's2', callback_url: 'http://127.0.0.1:9/none' } } });
+    await call(sim, 'POST', `/repos/${sandbox.github.repo}/actions/workflows/${sandbox.github.workflow}/dispatches`, { body: { ref: 'main', inputs: { job_id: 'j', agent_id: 's2', callback_url: 'http://127.0.0.1:9/none' } } });
     await control(sim, 'POST', '/faults', { rules: [{ path: '/nothing', status: 500 }] });
 
     const state = await control<{ servers: Array<{ name: string; labels: Record<string, string> }>; devices: Array<{ hostname: string }>; workflowRuns: unknown[] }>(sim, 'GET', '/state');
@@ -136,7 +136,7 @@ describe('state and reset', () => {
 
     expect((await control(sim, 'POST', '/reset')).status).toBe(204);
     const after = await control(sim, 'GET', '/state');
-    expect(after.body).toEqual({ servers: [], devices: [], workflowRuns: [] });
+    expect(after.body).toEqual({ servers: [], images: [], devices: [], workflowRuns: [] });
     expect((await control<{ rules: unknown[] }>(sim, 'GET', '/faults')).body.rules).toEqual([]);
     expect((await control(sim, 'GET', '/requests')).body).toEqual({});
   });

@@ -1,7 +1,8 @@
-// The Hetzner servers API semantics a lifecycle engine depends on: auth, create, list filters,
-// power transitions, ignored ACPI shutdowns, locks, deletion and the action endpoints.
+// The Hetzner servers API semantics a lifecycle engine depends on, as the API is today: auth
+// by project token, create (by location), list filters, power transitions, ignored ACPI
+// shutdowns, locks, failing actions, immediate deletion and the action endpoints.
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
-import { call, control, createServer, eventually, runningServer, serverStatus, startSim, waitForAction, type ActionJson, type ServerJson } from './sim-client';
+import { call, control, createServer, eventually, runningServer, sandbox, serverStatus, startSim, waitForAction, type ActionJson, type ServerJson } from './sim-client';
 
 interface HetznerErrorBody {
   error: { code: string; message: string; details: { fields?: Array<{ name: string; messages: string[] }> } };
@@ -35,9 +36,21 @@ describe('authentication', () => {
     expect(answer.body.error.code).toBe('unauthorized');
   });
 
-  it('accepts any non-empty token', async () => {
-    const answer = await call(sim, 'GET', '/v1/servers', { token: 'whatever-project-token' });
-    expect(answer.status).toBe(200);
+  it('refuses a token that belongs to no project with 401 unauthorized', async () => {
+    const answer = await call<HetznerErrorBody>(sim, 'GET', '/v1/servers', { token: 'whatever-project-token' });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('unauthorized');
+  });
+
+  it('accepts every token of a configured project, each seeing the same servers', async () => {
+    await control(sim, 'PUT', '/credentials', { hetzner: { projects: [{ name: 'sandbox', tokens: ['first-token', 'second-token'] }] } });
+    try {
+      await createServer(sim, 'shared', {}, 'first-token');
+      const answer = await call<{ servers: ServerJson[] }>(sim, 'GET', '/v1/servers', { token: 'second-token' });
+      expect(answer.body.servers.map((s) => s.name)).toEqual(['shared']);
+    } finally {
+      await control(sim, 'PUT', '/credentials', { hetzner: { projects: [{ name: 'sandbox', tokens: [sandbox.hetzner.token] }] } });
+    }
   });
 });
 
@@ -54,10 +67,15 @@ describe('creating servers', () => {
       labels: { 'managed-by': 'agent-lifecycle', 'agent-id': 'a1' },
       server_type: { name: 'cx22', architecture: 'x86' },
       image: { name: 'ubuntu-24.04', architecture: 'x86' },
-      datacenter: { name: 'nbg1-dc3', location: { name: 'nbg1' } },
+      location: { name: 'nbg1', city: 'Nuremberg', country: 'DE', network_zone: 'eu-central' },
       protection: { delete: false, rebuild: false },
       private_net: [],
     });
+    expect(server).not.toHaveProperty('datacenter');
+    expect(server.id).toBeGreaterThan(2 ** 32);
+    expect(Number.isSafeInteger(server.id)).toBe(true);
+    expect(action.id).toBeGreaterThan(2 ** 32);
+    expect(Number.isSafeInteger(action.id)).toBe(true);
     expect(server.public_net.ipv4?.ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(typeof server.created).toBe('string');
     expect(action).toMatchObject({ command: 'create_server', status: 'running', resources: [{ id: server.id, type: 'server' }] });
@@ -79,6 +97,22 @@ describe('creating servers', () => {
     expect(answer.body.error.details.fields?.map((f) => f.name).sort()).toEqual(['image', 'server_type']);
   });
 
+  it('refuses a datacenter on create with 400 invalid_input: servers are placed by location', async () => {
+    const answer = await call<HetznerErrorBody>(sim, 'POST', '/v1/servers', { body: { name: 'old-style', server_type: 'cx22', image: 'ubuntu-24.04', datacenter: 'fsn1-dc14' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_input');
+    expect(answer.body.error.details.fields?.map((f) => f.name)).toEqual(['datacenter']);
+    expect(sim.state().servers).toEqual([]);
+  });
+
+  it('answers 410 Gone for the removed datacenters endpoints', async () => {
+    for (const path of ['/v1/datacenters', '/v1/datacenters/4']) {
+      const answer = await call<HetznerErrorBody>(sim, 'GET', path);
+      expect(answer.status).toBe(410);
+      expect(answer.body.error.code).toBe('deprecated_api_endpoint');
+    }
+  });
+
   it('rejects a second server with the same name with 409 uniqueness_error', async () => {
     await createServer(sim, 'agent-dup');
     const answer = await call<HetznerErrorBody>(sim, 'POST', '/v1/servers', { body: { name: 'agent-dup', server_type: 'cx22', image: 'ubuntu-24.04' } });
@@ -87,7 +121,7 @@ describe('creating servers', () => {
   });
 
   it('answers a body that is not JSON with 400 json_error', async () => {
-    const response = await fetch(`${sim.url}/v1/servers`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"name":' });
+    const response = await fetch(`${sim.url}/v1/servers`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.hetzner.token}`, 'content-type': 'application/json' }, body: '{"name":' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as HetznerErrorBody).error.code).toBe('json_error');
   });
@@ -140,8 +174,9 @@ describe('listing servers', () => {
 
 describe('power actions', () => {
   it('powers a server off (running → stopping → off) and on again (off → starting → running)', async () => {
-    await control(sim, 'PUT', '/config', { timeScale: 0.02 });
     const server = await runningServer(sim, 'agent-power');
+    // Slow enough (300 ms stopping, 500 ms starting) that polling sees every status, even on a busy machine.
+    await control(sim, 'PUT', '/config', { timeScale: 0.1 });
 
     const off = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
     expect(off.status).toBe(201);
@@ -214,25 +249,80 @@ describe('power actions', () => {
 });
 
 describe('deleting servers', () => {
-  it('returns a delete_server action, shows the server deleting, then answers 404 not_found', async () => {
-    const server = await runningServer(sim, 'agent-gone');
+  it('removes the server at once: 404, name free, no longer listed, while its delete_server action runs on', async () => {
+    const server = await runningServer(sim, 'agent-gone', { 'managed-by': 'agent-lifecycle' });
+    // Slow enough that the action is still running while the server is already gone.
+    await control(sim, 'PUT', '/config', { timeScale: 0.1 });
     const deletion = await call<{ action: ActionJson }>(sim, 'DELETE', `/v1/servers/${server.id}`);
     expect(deletion.status).toBe(200);
     expect(deletion.body.action).toMatchObject({ command: 'delete_server', status: 'running', resources: [{ id: server.id, type: 'server' }] });
-    await waitForAction(sim, deletion.body.action.id);
 
     const get = await call<HetznerErrorBody>(sim, 'GET', `/v1/servers/${server.id}`);
     expect(get.status).toBe(404);
     expect(get.body.error.code).toBe('not_found');
+    const listed = await call<{ servers: ServerJson[] }>(sim, 'GET', `/v1/servers?label_selector=${encodeURIComponent('managed-by=agent-lifecycle')}`);
+    expect(listed.body.servers).toEqual([]);
     expect((await call<HetznerErrorBody>(sim, 'DELETE', `/v1/servers/${server.id}`)).status).toBe(404);
-    expect((await call(sim, 'GET', `/v1/actions/${deletion.body.action.id}`)).status).toBe(200);
+    const reused = await createServer(sim, 'agent-gone');
+    expect(reused.server.id).not.toBe(server.id);
+
+    const running = await call<{ action: ActionJson }>(sim, 'GET', `/v1/actions/${deletion.body.action.id}`);
+    expect(running.body.action.status).toBe('running');
+    expect(await waitForAction(sim, deletion.body.action.id)).toMatchObject({ command: 'delete_server', status: 'success' });
+  });
+});
+
+describe('failing actions', () => {
+  afterEach(async () => {
+    await control(sim, 'PUT', '/config', { actionErrors: { start_server: null, stop_server: null } });
   });
 
-  it('shows a deleting status while the deletion runs', async () => {
-    const server = await runningServer(sim, 'agent-going');
-    await control(sim, 'PUT', '/config', { timeScale: 0.05 });
-    await call(sim, 'DELETE', `/v1/servers/${server.id}`);
-    expect(await observeStatuses(server.id, (s) => s === undefined)).toEqual(['deleting', undefined]);
+  it('ends a configured share of a command’s actions in error with the code and message, leaving the server as it was', async () => {
+    const server = await runningServer(sim, 'agent-fails');
+    await control(sim, 'PUT', '/config', { actionErrors: { start_server: { rate: 1, code: 'server_error', message: 'Cannot start server' } } });
+    const poweroff = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
+    expect(await waitForAction(sim, poweroff.body.action.id)).toMatchObject({ status: 'success' });
+
+    const poweron = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweron`);
+    expect(poweron.status).toBe(201);
+    const failed = await waitForAction(sim, poweron.body.action.id);
+    expect(failed).toMatchObject({ command: 'start_server', status: 'error', error: { code: 'server_error', message: 'Cannot start server' } });
+    expect(await serverStatus(sim, server.id)).toBe('off');
+  });
+
+  it('fails about the configured share, and none once the setting is cleared', async () => {
+    const server = await runningServer(sim, 'agent-flaky');
+    await control(sim, 'PUT', '/config', { actionErrors: { stop_server: { rate: 0.5, code: 'timeout', message: 'took too long' } } });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      const poweroff = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
+      const done = await waitForAction(sim, poweroff.body.action.id);
+      outcomes.push(done.status);
+      if (done.status === 'success') {
+        expect(await serverStatus(sim, server.id)).toBe('off');
+        await waitForAction(sim, (await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweron`)).body.action.id);
+      } else {
+        expect(await serverStatus(sim, server.id)).toBe('running');
+      }
+    }
+    // Binomial(60, 0.5): mean 30, standard deviation about 3.9; 12..48 is over four deviations.
+    const errors = outcomes.filter((status) => status === 'error').length;
+    expect(errors).toBeGreaterThan(12);
+    expect(errors).toBeLessThan(48);
+
+    await control(sim, 'PUT', '/config', { actionErrors: { stop_server: null } });
+    const after = await call<{ action: ActionJson }>(sim, 'POST', `/v1/servers/${server.id}/actions/poweroff`);
+    expect((await waitForAction(sim, after.body.action.id)).status).toBe('success');
+  });
+
+  it('rejects a setting for a command that cannot fail, or a rate outside 0..1, naming the field', async () => {
+    const command = await control<{ error: { code: string; message: string } }>(sim, 'PUT', '/config', { actionErrors: { delete_server: { rate: 1 } } });
+    expect(command.status).toBe(400);
+    expect(command.body.error).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('actionErrors.delete_server') });
+    const rate = await control<{ error: { code: string; message: string } }>(sim, 'PUT', '/config', { actionErrors: { start_server: { rate: 2 } } });
+    expect(rate.status).toBe(400);
+    expect(rate.body.error.message).toContain('actionErrors.start_server.rate');
+    expect((await control<{ config: { actionErrors: unknown } }>(sim, 'GET', '/config')).body.config.actionErrors).toEqual({});
   });
 });
 
@@ -254,6 +344,30 @@ describe('action endpoints', () => {
 
     const list = await call<{ actions: ActionJson[] }>(sim, 'GET', `/v1/servers/${a.server.id}/actions?sort=id:asc`);
     expect(list.body.actions.map((x) => x.command)).toEqual(['create_server', 'start_server']);
+  });
+
+  it('answers GET /v1/actions without an id with 400 invalid_input', async () => {
+    await createServer(sim, 'agent-z');
+    const answer = await call<HetznerErrorBody>(sim, 'GET', '/v1/actions');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_input');
+    expect(answer.body.error.details.fields?.map((f) => f.name)).toEqual(['id']);
+  });
+
+  it('answers many ids at once, a page at a time as Hetzner paginates', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      const created = await createServer(sim, `agent-many-${i}`);
+      ids.push(created.action.id, ...created.next_actions.map((a) => a.id));
+    }
+    const query = ids.map((id) => `id=${id}`).join('&');
+    type Page = { actions: ActionJson[]; meta: { pagination: { page: number; per_page: number; next_page: number | null; last_page: number; total_entries: number } } };
+    const first = await call<Page>(sim, 'GET', `/v1/actions?${query}`);
+    expect(first.body.actions).toHaveLength(25);
+    expect(first.body.meta.pagination).toMatchObject({ page: 1, per_page: 25, next_page: 2, last_page: 3, total_entries: 60 });
+    const seen = [...first.body.actions];
+    for (let page = 2; page <= 3; page += 1) seen.push(...(await call<Page>(sim, 'GET', `/v1/actions?${query}&page=${page}`)).body.actions);
+    expect(seen.map((a) => a.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
   });
 
   it('answers 404 not_found for an unknown action', async () => {

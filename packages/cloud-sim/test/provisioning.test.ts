@@ -1,10 +1,13 @@
-// The simulated provisioning workflow: dispatch validation, signed callbacks a receiver can
-// verify, retries, and exactly the leftovers each failure step leaves behind.
+// The simulated provisioning workflow: dispatch checked as GitHub checks it (token, workflow,
+// ref, inputs, run details), signed callbacks a receiver can verify, retries, the leftovers
+// each failure step leaves behind, and the Hetzner budget its own calls spend.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CloudSim, WorkflowRun } from '@agent-lifecycle/cloud-sim';
-import { call, callbackSecret, control, eventually, startSim, type ServerJson } from './sim-client';
+import { call, callbackSecret, control, eventually, sandbox, startSim, type ServerJson } from './sim-client';
+
+const workflowPath = `/repos/${sandbox.github.repo}/actions/workflows/${sandbox.github.workflow}`;
 
 interface Delivery {
   headers: Record<string, string | string[] | undefined>;
@@ -73,8 +76,8 @@ beforeEach(async () => {
   await control(sim, 'PUT', '/config', { timeScale: 0.001, provisioning: { failAtStep: null, delayMs: 2000 } });
 });
 
-function dispatch(inputs: Record<string, unknown>, token: string | null = 'ghp_sandbox') {
-  return call<{ message?: string }>(sim, 'POST', '/repos/acme/infra/actions/workflows/provision-agent.yml/dispatches', { token, body: { ref: 'main', inputs } });
+function dispatch(inputs: Record<string, unknown>, token: string | null = sandbox.github.token, extra: Record<string, unknown> = {}) {
+  return call<{ message?: string }>(sim, 'POST', `${workflowPath}/dispatches`, { token, body: { ref: 'main', inputs, ...extra } });
 }
 
 async function dispatchJob(): Promise<{ jobId: string; agentId: string }> {
@@ -106,11 +109,77 @@ describe('workflow dispatch', () => {
     expect(answer.body.message).toBe('Bad credentials');
   });
 
+  it('refuses a token it does not know with 401 Bad credentials', async () => {
+    const answer = await dispatch({ job_id: 'j', agent_id: 'a', callback_url: receiver.url }, 'ghp_someone_elses');
+    expect(answer.status).toBe(401);
+    expect(answer.body.message).toBe('Bad credentials');
+  });
+
   it('refuses missing or unexpected inputs with 422 and starts nothing', async () => {
     expect((await dispatch({ job_id: 'j', agent_id: 'a' })).status).toBe(422);
-    expect((await dispatch({ job_id: 'j', agent_id: 'a', callback_url: receiver.url, extra: 'x' })).status).toBe(422);
+    const undeclared = await dispatch({ job_id: 'j', agent_id: 'a', callback_url: receiver.url, extra: 'x' });
+    expect(undeclared.status).toBe(422);
+    expect(undeclared.body.message).toBe('Unexpected inputs provided: ["extra"]');
     const state = await control<{ workflowRuns: WorkflowRun[] }>(sim, 'GET', '/state');
     expect(state.body.workflowRuns).toEqual([]);
+  });
+
+  it('answers 404 for a workflow or repository it does not have, and 422 for an unknown ref', async () => {
+    const inputs = { job_id: 'j', agent_id: 'a', callback_url: receiver.url };
+    const unknownWorkflow = await call<{ message: string }>(sim, 'POST', `/repos/${sandbox.github.repo}/actions/workflows/deploy.yml/dispatches`, { body: { ref: 'main', inputs } });
+    expect(unknownWorkflow.status).toBe(404);
+    const unknownRepo = await call<{ message: string }>(sim, 'POST', `/repos/acme/other/actions/workflows/${sandbox.github.workflow}/dispatches`, { body: { ref: 'main', inputs } });
+    expect(unknownRepo.status).toBe(404);
+    const unknownRef = await call<{ message: string }>(sim, 'POST', `${workflowPath}/dispatches`, { body: { ref: 'release', inputs } });
+    expect(unknownRef.status).toBe(422);
+    expect(unknownRef.body.message).toBe('No ref found for: release');
+    expect(sim.state().workflowRuns).toEqual([]);
+  });
+
+  it('refuses a token whose Actions permission is read-only with 403', async () => {
+    await control(sim, 'PUT', '/credentials', { github: { tokens: [{ token: 'ghp_reader', actions: 'read' }], workflows: [{ repository: sandbox.github.repo, workflow: sandbox.github.workflow }] } });
+    try {
+      const answer = await dispatch({ job_id: 'j', agent_id: 'a', callback_url: receiver.url }, 'ghp_reader');
+      expect(answer.status).toBe(403);
+      const repository = await call<{ permissions: { push: boolean; pull: boolean } }>(sim, 'GET', `/repos/${sandbox.github.repo}`, { token: 'ghp_reader' });
+      expect(repository.body.permissions).toMatchObject({ push: false, pull: true });
+      expect(sim.state().workflowRuns).toEqual([]);
+    } finally {
+      sim.setCredentials({ github: { tokens: [{ token: sandbox.github.token, actions: 'write' }], workflows: sim.credentials().github.workflows } });
+    }
+  });
+
+  it('answers 200 with the run’s id and URLs when asked for run details, and serves that run', async () => {
+    const answer = await dispatch({ job_id: 'j-details', agent_id: 'adetails', callback_url: receiver.url }, sandbox.github.token, { return_run_details: true });
+    expect(answer.status).toBe(200);
+    const details = answer.body as { workflow_run_id: number; run_url: string; html_url: string };
+    expect(details.html_url).toBe(`https://github.com/${sandbox.github.repo}/actions/runs/${details.workflow_run_id}`);
+    expect(details.run_url).toBe(`${sim.url}/repos/${sandbox.github.repo}/actions/runs/${details.workflow_run_id}`);
+    const run = await call<{ id: number; status: string }>(sim, 'GET', new URL(details.run_url).pathname);
+    expect(run.body).toMatchObject({ id: details.workflow_run_id, status: expect.stringMatching(/queued|in_progress|completed/) });
+  });
+
+  it('serves the reads a preflight makes: the workflow by name or id and the branch', async () => {
+    const workflow = await call<{ id: number; path: string; state: string }>(sim, 'GET', workflowPath);
+    expect(workflow.body).toMatchObject({ path: `.github/workflows/${sandbox.github.workflow}`, state: 'active' });
+    expect((await call(sim, 'GET', `/repos/${sandbox.github.repo}/actions/workflows/${workflow.body.id}`)).status).toBe(200);
+    expect((await call(sim, 'GET', `/repos/${sandbox.github.repo}/branches/main`)).status).toBe(200);
+    expect((await call(sim, 'GET', `/repos/${sandbox.github.repo}/branches/release`)).status).toBe(404);
+  });
+});
+
+describe('the workflow’s own Hetzner calls', () => {
+  it('spend the rate-limit bucket of the project the workflow uses', async () => {
+    // A refill too slow to add a whole request while the test runs.
+    await control(sim, 'PUT', '/config', { rateLimit: { limit: 100, refillPerSecond: 0.001 } });
+    const before = await call(sim, 'GET', '/v1/servers');
+    const remainingBefore = Number(before.headers.get('ratelimit-remaining'));
+    const { jobId } = await dispatchJob();
+    await finishedRun(jobId);
+    const after = await call(sim, 'GET', '/v1/servers');
+    // Two requests of the run (create, one read of its action), then this call.
+    expect(Number(after.headers.get('ratelimit-remaining'))).toBe(remainingBefore - 3);
+    await control(sim, 'PUT', '/config', { rateLimit: { limit: 3600, refillPerSecond: 1 } });
   });
 });
 
@@ -118,7 +187,7 @@ describe('a successful provisioning run', () => {
   it('creates the labelled server and the device, then posts signed running and completed callbacks', async () => {
     const { jobId, agentId } = await dispatchJob();
     const run = await finishedRun(jobId);
-    expect(run).toMatchObject({ conclusion: 'success', repository: 'acme/infra', workflow: 'provision-agent.yml', ref: 'main' });
+    expect(run).toMatchObject({ conclusion: 'success', repository: sandbox.github.repo, workflow: sandbox.github.workflow, ref: 'main', hetznerProject: 'sandbox' });
 
     const deliveries = receiver.forJob(jobId);
     expect(deliveries.map((d) => d.body.status)).toEqual(['running', 'completed']);
@@ -207,7 +276,7 @@ describe('a reset during a run', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const state = await control(sim, 'GET', '/state');
-    expect(state.body).toEqual({ servers: [], devices: [], workflowRuns: [] });
+    expect(state.body).toEqual({ servers: [], images: [], devices: [], workflowRuns: [] });
     expect(receiver.forJob(jobId).map((d) => d.body.status)).toEqual(['running']);
   });
 });

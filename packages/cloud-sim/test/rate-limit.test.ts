@@ -1,8 +1,8 @@
-// Hetzner's per-token rate limit: the bucket arithmetic with a fake clock, and the headers,
-// 429 answers and refill over HTTP with a small configured limit.
+// Hetzner's per-project rate limit: the bucket arithmetic with a fake clock, and the headers,
+// 429 answers and refill over HTTP with a small configured limit, shared by a project's tokens.
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import { RateLimiter } from '../src/rate-limit';
-import { call, control, startSim } from './sim-client';
+import { call, control, sandbox, startSim } from './sim-client';
 
 describe('rate limit bucket arithmetic', () => {
   it('spends one request per call, refills at the configured rate and reports when it will be full', () => {
@@ -49,6 +49,15 @@ describe('rate limit over HTTP', () => {
   afterAll(() => sim.close());
   beforeEach(async () => {
     await control(sim, 'POST', '/reset');
+    await control(sim, 'PUT', '/credentials', {
+      hetzner: {
+        projects: [
+          { name: 'sandbox', tokens: [sandbox.hetzner.token] },
+          { name: 'project-a', tokens: ['token-a1', 'token-a2'] },
+          { name: 'project-b', tokens: ['token-b'] },
+        ],
+      },
+    });
   });
 
   it('sends Hetzner’s documented default headers on every answer', async () => {
@@ -65,17 +74,18 @@ describe('rate limit over HTTP', () => {
     expect(notFound.headers.get('ratelimit-remaining')).toBe('3598');
   });
 
-  it('answers 429 rate_limit_exceeded once a token’s bucket is empty, and refills it over time', async () => {
+  it('answers 429 rate_limit_exceeded once a project’s bucket is empty, and refills it over time', async () => {
     await control(sim, 'PUT', '/config', { rateLimit: { limit: 5, refillPerSecond: 4 } });
     const remaining: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const answer = await call(sim, 'GET', '/v1/servers', { token: 'project-a' });
+      // The project's two tokens spend the one bucket.
+      const answer = await call(sim, 'GET', '/v1/servers', { token: i % 2 === 0 ? 'token-a1' : 'token-a2' });
       expect(answer.status).toBe(200);
       remaining.push(answer.headers.get('ratelimit-remaining') ?? '');
     }
     expect(remaining).toEqual(['4', '3', '2', '1', '0']);
 
-    const limited = await call<{ error: { code: string } }>(sim, 'GET', '/v1/servers', { token: 'project-a' });
+    const limited = await call<{ error: { code: string } }>(sim, 'GET', '/v1/servers', { token: 'token-a2' });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limit_exceeded');
     expect(limited.headers.get('ratelimit-limit')).toBe('5');
@@ -85,10 +95,10 @@ describe('rate limit over HTTP', () => {
     expect(reset - Date.now() / 1000).toBeGreaterThan(0);
     expect(reset - Date.now() / 1000).toBeLessThanOrEqual(2.5);
 
-    expect((await call(sim, 'GET', '/v1/servers', { token: 'project-b' })).status).toBe(200);
+    expect((await call(sim, 'GET', '/v1/servers', { token: 'token-b' })).status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, 600)); // about two requests back
-    expect((await call(sim, 'GET', '/v1/servers', { token: 'project-a' })).status).toBe(200);
+    expect((await call(sim, 'GET', '/v1/servers', { token: 'token-a1' })).status).toBe(200);
 
     const counts = await control<Record<string, { total: number; byStatus: Record<string, number> }>>(sim, 'GET', '/requests');
     expect(counts.body['GET /v1/servers']).toEqual({ total: 8, byStatus: { '200': 7, '429': 1 } });

@@ -1,8 +1,19 @@
 // Test helpers for talking to a simulator started in the test process: JSON calls to its
 // three clouds and its control API, and polling for asynchronous outcomes.
+import { sandboxCredentials } from '@agent-lifecycle/config';
 import { startCloudSim, type CloudSim, type SimConfigPatch } from '@agent-lifecycle/cloud-sim';
 
 export const callbackSecret = 'test-callback-secret';
+
+/** The credentials the simulator accepts out of the box (the service's sandbox defaults). */
+export const sandbox = sandboxCredentials;
+
+/** The sandbox credential of the cloud a path belongs to. */
+function defaultToken(path: string): string {
+  if (path.startsWith('/api/v2')) return sandbox.tailscale.apiKey;
+  if (path.startsWith('/repos')) return sandbox.github.token;
+  return sandbox.hetzner.token;
+}
 
 export function startSim(config: SimConfigPatch = {}): Promise<CloudSim> {
   return startCloudSim({ port: 0, callbackSecret, config: { timeScale: 0.001, ...config } });
@@ -21,7 +32,7 @@ export async function call<T = Record<string, unknown>>(
   options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<JsonAnswer<T>> {
   const headers: Record<string, string> = { ...options.headers };
-  const token = options.token === undefined ? 'test-token' : options.token;
+  const token = options.token === undefined ? defaultToken(path) : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${sim.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });

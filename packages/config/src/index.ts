@@ -1,6 +1,7 @@
-// The one place that reads the environment: parses and validates DESIGN.md §5 once,
-// fills sandbox defaults when no real credentials are set, and names any bad variable.
+// The one place that reads the environment (docs/environment.md): parses and validates it
+// once, fills sandbox defaults when no real credentials are set, and names every bad variable.
 export { loadConfig, loadConfigOrExit, ConfigError, isSandbox, defaultDatabaseUrl } from './load-config';
-export type { Config, Mode } from './load-config';
+export type { Config, ConfigProblem, Mode } from './load-config';
 export { databaseUrlForPrisma } from './prisma-environment';
-export { SANDBOX_SECRETS_FILE, childEnvironment, generatedSecretValues, formatEnvFile, parseEnvFile, writeSandboxSecrets, withSandboxSecrets } from './sandbox-environment';
+export { SANDBOX_ENV_FILE, childEnvironment, generatedSecretValues, formatEnvFile, parseEnvFile, sandboxEnvironmentValues, writeSandboxEnvironment, withSandboxEnvironment } from './sandbox-environment';
+export { sandboxCredentials } from './sandbox-credentials';

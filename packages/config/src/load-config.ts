@@ -1,7 +1,8 @@
-// Parses the environment into a typed Config, once, with zod. A missing or malformed
-// variable becomes a ConfigError whose message is one line naming the variable.
-import { randomBytes } from 'node:crypto';
+// Parses the environment into a typed Config, once, with zod. Every missing or malformed
+// variable is reported in one ConfigError, one line each, so a start names them all at once.
+import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { sandboxCredentials } from './sandbox-credentials';
 
 export type Mode = 'sandbox' | 'production';
 
@@ -19,6 +20,8 @@ export interface Config {
   publicUrl: string;
   simPort: number;
   stopGraceSeconds: number;
+  /** Where a worker serves `/metrics`, `/healthz` and `/readyz`; none when unset. */
+  workerMetricsPort: number | undefined;
   hetzner: { token: string; endpoint: string; rateLimitPerHour: number };
   tailscale: {
     apiKey: string | undefined;
@@ -33,13 +36,30 @@ export interface Config {
   generatedSecrets: string[];
 }
 
+/** One variable and what is wrong with it (never its value: it may be a secret). */
+export interface ConfigProblem {
+  variable: string;
+  problem: string;
+}
+
+/** Every problem of the environment; the message is one line per problem. */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(problems.map((entry) => `Invalid configuration: ${entry.variable} ${entry.problem}`).join('\n'));
     this.name = 'ConfigError';
+    this.problems = problems;
+  }
+
+  /** The first variable named, for callers that handle one at a time. */
+  get variable(): string {
+    return this.problems[0]?.variable ?? '';
+  }
+
+  /** The message as lines, one per problem. */
+  get lines(): string[] {
+    return this.message.split('\n');
   }
 }
 
@@ -79,87 +99,143 @@ const positiveInt = z.coerce.number().int().positive();
 const nonNegative = z.coerce.number().min(0);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** Reads one variable through its schema; the error names the variable, never its value. */
-function read<T>(env: Env, name: string, schema: z.ZodType<T>, fallback?: string): T {
-  const raw = nonEmpty(env[name]) ? env[name] : fallback;
-  if (raw === undefined) throw new ConfigError(name, 'is required');
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(name, issue?.message ?? 'is malformed');
+/**
+ * Reads variables through their schemas and collects what is wrong instead of stopping at
+ * the first problem. A variable that failed reads as `undefined`; `finish()` throws before
+ * such a value can reach a caller.
+ */
+class EnvReader {
+  private readonly problems: ConfigProblem[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  /** The variable through its schema, or the fallback when it is unset; required without one. */
+  read<T>(name: string, schema: z.ZodType<T>, fallback?: string): T {
+    return this.parse(name, schema, nonEmpty(this.env[name]) ? this.env[name] : fallback, true);
   }
-  return parsed.data;
+
+  /** Like `read`, but an unset variable is simply `undefined`. */
+  optional<T>(name: string, schema: z.ZodType<T>): T | undefined {
+    return this.parse(name, schema, nonEmpty(this.env[name]) ? this.env[name] : undefined, false);
+  }
+
+  /** A value that must be set (no default), taken as given. */
+  required(name: string, problem = 'is required'): string {
+    const value = this.env[name];
+    if (nonEmpty(value)) return value;
+    this.report(name, problem);
+    return '';
+  }
+
+  report(variable: string, problem: string): void {
+    this.problems.push({ variable, problem });
+  }
+
+  /** Whether every read of this variable so far succeeded. */
+  isValid(name: string): boolean {
+    return !this.problems.some((entry) => entry.variable === name);
+  }
+
+  finish(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  private parse<T>(name: string, schema: z.ZodType<T>, raw: string | undefined, required: boolean): T {
+    if (raw === undefined) {
+      if (required) this.report(name, 'is required');
+      return undefined as T;
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    // The schema's message names what is expected; the value itself is never repeated.
+    this.report(name, parsed.error.issues[0]?.message ?? 'is malformed');
+    return undefined as T;
+  }
+}
+
+const STRIPE_SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A made-up sandbox secret; Stripe's look like `whsec_` and 32 letters and digits. */
+function generateSecret(name: string): string {
+  if (name !== 'STRIPE_WEBHOOK_SECRET') return randomBytes(18).toString('base64url');
+  let secret = 'whsec_';
+  for (let i = 0; i < 32; i += 1) secret += STRIPE_SECRET_ALPHABET[randomInt(STRIPE_SECRET_ALPHABET.length)];
+  return secret;
 }
 
 export function loadConfig(env: Env = process.env): Config {
   const mode: Mode = isSandbox(env) ? 'sandbox' : 'production';
   const sandbox = mode === 'sandbox';
+  const vars = new EnvReader(env);
   const generatedSecrets: string[] = [];
 
   /** In the sandbox a missing secret is made up (and reported); in production it is required. */
   const secret = (name: string): string => {
     if (nonEmpty(env[name])) return env[name];
-    if (!sandbox) throw new ConfigError(name, 'is required (no secret is generated outside the sandbox)');
+    if (!sandbox) return vars.required(name, 'is required (no secret is generated outside the sandbox)');
     generatedSecrets.push(name);
-    return randomBytes(18).toString('base64url');
+    return generateSecret(name);
   };
   /** A value with a sandbox default that production must set. */
-  const sandboxDefault = (name: string, fallback: string): string | undefined => (sandbox ? fallback : undefined);
+  const sandboxDefault = (fallback: string): string | undefined => (sandbox ? fallback : undefined);
 
-  const simPort = read(env, 'SIM_PORT', port, '4010');
+  const simPort = vars.read('SIM_PORT', port, '4010');
   const simUrl = `http://127.0.0.1:${simPort}`;
-  const appPort = read(env, 'PORT', port, '3000');
+  const appPort = vars.read('PORT', port, '3000');
 
   const tailscaleApiKey = nonEmpty(env.TAILSCALE_API_KEY) ? env.TAILSCALE_API_KEY : undefined;
   const oauthId = nonEmpty(env.TAILSCALE_OAUTH_CLIENT_ID) ? env.TAILSCALE_OAUTH_CLIENT_ID : undefined;
-  const oauth = oauthId
-    ? { clientId: oauthId, clientSecret: read(env, 'TAILSCALE_OAUTH_CLIENT_SECRET', z.string()) }
-    : undefined;
-  if (!sandbox && !tailscaleApiKey && !oauth) {
-    throw new ConfigError('TAILSCALE_API_KEY', 'or TAILSCALE_OAUTH_CLIENT_ID/_SECRET is required');
-  }
+  const oauth = oauthId ? { clientId: oauthId, clientSecret: vars.required('TAILSCALE_OAUTH_CLIENT_SECRET', 'is required with TAILSCALE_OAUTH_CLIENT_ID') } : undefined;
+  /** Production needs one Tailscale credential: an API key or an OAuth client. */
+  const noTailscaleKey = (): undefined => {
+    if (!sandbox && !oauth) vars.report('TAILSCALE_API_KEY', 'or TAILSCALE_OAUTH_CLIENT_ID/_SECRET is required');
+    return undefined;
+  };
 
   const config: Config = {
     mode,
     nodeEnv: env.NODE_ENV ?? 'development',
-    logLevel: read(env, 'LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
-    databaseUrl: read(env, 'DATABASE_URL', url(['postgresql:', 'postgres:']), sandboxDefault('DATABASE_URL', defaultDatabaseUrl)),
-    redisUrl: read(env, 'REDIS_URL', url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379'),
-    queuePrefix: read(env, 'QUEUE_PREFIX', z.string().regex(/^[\w.-]+$/, 'must be letters, digits, dot, dash or underscore'), 'agent-lifecycle'),
+    logLevel: vars.read('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+    databaseUrl: vars.read('DATABASE_URL', url(['postgresql:', 'postgres:']), sandboxDefault(defaultDatabaseUrl)),
+    redisUrl: vars.read('REDIS_URL', url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379'),
+    queuePrefix: vars.read('QUEUE_PREFIX', z.string().regex(/^[\w.-]+$/, 'must be letters, digits, dot, dash or underscore'), 'agent-lifecycle'),
     port: appPort,
-    publicUrl: read(env, 'PUBLIC_URL', httpUrl, `http://127.0.0.1:${appPort}`).replace(/\/$/, ''),
+    // Without a valid PORT there is no default to offer; PORT's own line says why.
+    publicUrl: (vars.read('PUBLIC_URL', httpUrl, vars.isValid('PORT') ? `http://127.0.0.1:${appPort}` : 'http://127.0.0.1') ?? '').replace(/\/$/, ''),
     simPort,
-    stopGraceSeconds: read(env, 'STOP_GRACE_SECONDS', nonNegative, '60'),
+    stopGraceSeconds: vars.read('STOP_GRACE_SECONDS', nonNegative, '60'),
+    workerMetricsPort: vars.optional('WORKER_METRICS_PORT', port),
     hetzner: {
-      token: read(env, 'HCLOUD_TOKEN', z.string(), sandboxDefault('HCLOUD_TOKEN', 'sandbox-hcloud-token')),
-      endpoint: read(env, 'HCLOUD_ENDPOINT', httpUrl, sandbox ? `${simUrl}/v1` : 'https://api.hetzner.cloud/v1').replace(/\/$/, ''),
-      rateLimitPerHour: read(env, 'HETZNER_RATE_LIMIT_PER_HOUR', positiveInt, '3600'),
+      token: vars.read('HCLOUD_TOKEN', z.string(), sandboxDefault(sandboxCredentials.hetzner.token)),
+      endpoint: (vars.read('HCLOUD_ENDPOINT', httpUrl, sandbox ? `${simUrl}/v1` : 'https://api.hetzner.cloud/v1') ?? '').replace(/\/$/, ''),
+      rateLimitPerHour: vars.read('HETZNER_RATE_LIMIT_PER_HOUR', positiveInt, '3600'),
     },
     tailscale: {
-      apiKey: tailscaleApiKey ?? (sandbox && !oauth ? 'sandbox-tailscale-key' : undefined),
+      apiKey: tailscaleApiKey ?? (sandbox && !oauth ? sandboxCredentials.tailscale.apiKey : noTailscaleKey()),
       oauth,
-      tailnet: read(env, 'TAILSCALE_TAILNET', z.string(), '-'),
-      apiUrl: read(env, 'TAILSCALE_API_URL', httpUrl, sandbox ? `${simUrl}/api/v2` : 'https://api.tailscale.com/api/v2').replace(/\/$/, ''),
+      tailnet: vars.read('TAILSCALE_TAILNET', z.string(), sandboxCredentials.tailscale.tailnet),
+      apiUrl: (vars.read('TAILSCALE_API_URL', httpUrl, sandbox ? `${simUrl}/api/v2` : 'https://api.tailscale.com/api/v2') ?? '').replace(/\/$/, ''),
     },
     github: {
-      token: read(env, 'GITHUB_TOKEN', z.string(), sandboxDefault('GITHUB_TOKEN', 'sandbox-github-token')),
-      repo: read(env, 'GITHUB_REPO', z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name'), sandboxDefault('GITHUB_REPO', 'example/agents')),
-      workflow: read(env, 'GITHUB_WORKFLOW', z.string(), sandboxDefault('GITHUB_WORKFLOW', 'provision-agent.yml')),
-      apiUrl: read(env, 'GITHUB_API_URL', httpUrl, sandbox ? simUrl : 'https://api.github.com').replace(/\/$/, ''),
+      token: vars.read('GITHUB_TOKEN', z.string(), sandboxDefault(sandboxCredentials.github.token)),
+      repo: vars.read('GITHUB_REPO', z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name'), sandboxDefault(sandboxCredentials.github.repo)),
+      workflow: vars.read('GITHUB_WORKFLOW', z.string(), sandboxDefault(sandboxCredentials.github.workflow)),
+      apiUrl: (vars.read('GITHUB_API_URL', httpUrl, sandbox ? simUrl : 'https://api.github.com') ?? '').replace(/\/$/, ''),
       callbackSecret: secret('GITHUB_CALLBACK_SECRET'),
     },
     stripe: { webhookSecret: secret('STRIPE_WEBHOOK_SECRET') },
     bullBoard: {
-      user: nonEmpty(env.BULL_BOARD_USER) ? env.BULL_BOARD_USER : sandbox ? 'operator' : read(env, 'BULL_BOARD_USER', z.string()),
+      user: vars.read('BULL_BOARD_USER', z.string(), sandboxDefault('operator')),
       password: secret('BULL_BOARD_PASSWORD'),
-      readonly: read(env, 'BULL_BOARD_READONLY', bool, 'false'),
+      readonly: vars.read('BULL_BOARD_READONLY', bool, 'false'),
     },
     generatedSecrets,
   };
+  vars.finish();
   return config;
 }
 
-/** For process entry points: on a bad environment print one line and exit 1. */
+/** For process entry points: on a bad environment print every problem, one line each, and exit 1. */
 export function loadConfigOrExit(env: Env = process.env): Config {
   try {
     return loadConfig(env);

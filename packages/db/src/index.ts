@@ -10,6 +10,7 @@ export type { Acceptance, AcceptDeps } from './accept';
 export {
   audit,
   recordOperation,
+  recordDestroy,
   requeueFailedOperation,
   planOperation,
   TERMINAL_OPERATION_STATUSES,
@@ -52,3 +53,6 @@ export {
   SubscriptionStatus,
   WebhookProvider,
 } from './generated/enums';
+export * from './operation-runs';
+export * from './cloud-waits';
+export * from './engine-upkeep';

@@ -62,6 +62,23 @@ export async function recordOperation(tx: DbTransaction, input: NewOperation): P
   return operation;
 }
 
+/**
+ * Records a destroy on a cold path (the reconciler): the operation, the agent `destroying`,
+ * and its queued power changes superseded, each with its audit entry. The hot paths do the
+ * same in one statement (agent-requests.ts, billing-events.ts).
+ */
+export async function recordDestroy(tx: DbTransaction, agent: { id: string; status: string }, input: Omit<NewOperation, 'agentId' | 'kind'>): Promise<Operation> {
+  const operation = await recordOperation(tx, { ...input, agentId: agent.id, kind: 'destroy' });
+  await tx.agent.update({ where: { id: agent.id }, data: { status: 'destroying' } });
+  await audit(tx, { agentId: agent.id, operationId: operation.id, source: input.source, actor: input.actor ?? null, action: 'agent.status', fromStatus: agent.status, toStatus: 'destroying' });
+  const pending = await tx.operation.findMany({ where: { agentId: agent.id, status: 'queued', kind: { in: [...SUPERSEDED_BY_DESTROY] } }, select: { id: true, kind: true } });
+  for (const superseded of pending) {
+    await tx.operation.update({ where: { id: superseded.id }, data: { status: 'superseded', finishedAt: new Date(), error: `superseded by destroy ${operation.id}` } });
+    await audit(tx, { agentId: agent.id, operationId: superseded.id, source: input.source, action: `operation.${superseded.kind}.superseded`, details: { by: operation.id } });
+  }
+  return operation;
+}
+
 // ---- In one hot-path statement (prepared: rows travel as one array a column) ----
 
 /** An operation about to be recorded, with its id and its audit entry. */

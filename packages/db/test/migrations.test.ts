@@ -44,6 +44,7 @@ describe('migrations', () => {
       'AgentInstance',
       'ApiToken',
       'AuditEntry',
+      'CloudWait',
       'Operation',
       'OperationStep',
       'ProvisioningJob',

@@ -5,7 +5,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCloudSim, type CloudSim } from '@agent-lifecycle/cloud-sim';
 import { PermanentError, RateLimitedError, RetryableError } from '@agent-lifecycle/errors';
-import { createGithubWorkflows } from '@agent-lifecycle/github';
+import { sandboxCredentials } from '@agent-lifecycle/config';
+import { createGithubWorkflows, type GithubObservedRequest } from '@agent-lifecycle/github';
 import { eventually, rejectionOf } from '@agent-lifecycle/testing';
 
 const callbackSecret = 'test-callback-secret';
@@ -69,8 +70,9 @@ beforeEach(async () => {
   receiver.callbacks.length = 0;
 });
 
-const workflows = (options: { token?: string; timeoutMs?: number } = {}) =>
-  createGithubWorkflows({ apiUrl: sim.url, token: options.token ?? 'ghp_test', repo: 'example/agents', workflow: 'provision-agent.yml', timeoutMs: options.timeoutMs });
+const { token, repo, workflow } = sandboxCredentials.github;
+const workflows = (options: { token?: string; timeoutMs?: number; workflow?: string; ref?: string } = {}) =>
+  createGithubWorkflows({ apiUrl: sim.url, token: options.token ?? token, repo, workflow: options.workflow ?? workflow, ref: options.ref, timeoutMs: options.timeoutMs });
 
 describe('createGithubWorkflows against the simulator', () => {
   it('dispatches the provisioning run, which creates the labelled server and device and calls back signed', async () => {
@@ -90,15 +92,22 @@ describe('createGithubWorkflows against the simulator', () => {
   });
 
   it('dispatches another ref when configured', async () => {
-    const staging = createGithubWorkflows({ apiUrl: sim.url, token: 'ghp_test', repo: 'example/agents', workflow: 'provision-agent.yml', ref: 'staging' });
-    await staging.dispatchProvisioning({ jobId: 'job-2', agentId: 'agent-2', callbackUrl: receiver.url });
+    const { github } = sim.credentials();
+    sim.setCredentials({ github: { ...github, workflows: github.workflows.map((w) => ({ ...w, refs: [...w.refs, 'staging'] })) } });
+    await workflows({ ref: 'staging' }).dispatchProvisioning({ jobId: 'job-2', agentId: 'agent-2', callbackUrl: receiver.url });
     expect(sim.state().workflowRuns[0]?.ref).toBe('staging');
+    sim.setCredentials({ github });
   });
 
-  it('fails permanently when GitHub refuses the credentials or the request', async () => {
-    const unauthorized = await rejectionOf(workflows({ token: '' }).dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
+  it('fails permanently when GitHub refuses the credentials, the workflow, the ref or the request', async () => {
+    const request = { jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url };
+    const unauthorized = await rejectionOf(workflows({ token: 'ghp_not_ours' }).dispatchProvisioning(request));
     expect(unauthorized).toBeInstanceOf(PermanentError);
     expect(unauthorized.message).toBe('GitHub dispatch of provisioning job job-3 (agent agent-3) failed: unauthorized (Bad credentials)');
+    const unknownWorkflow = await rejectionOf(workflows({ workflow: 'deploy.yml' }).dispatchProvisioning(request));
+    expect((unknownWorkflow as PermanentError).code).toBe('not_found');
+    const unknownRef = await rejectionOf(workflows({ ref: 'release' }).dispatchProvisioning(request));
+    expect(unknownRef.message).toBe('GitHub dispatch of provisioning job job-3 (agent agent-3) failed: validation_failed (No ref found for: release)');
 
     await control('POST', '/faults', { rules: [{ path: '/repos/**', status: 422, count: 1 }] });
     const invalid = await rejectionOf(workflows().dispatchProvisioning({ jobId: 'job-3', agentId: 'agent-3', callbackUrl: receiver.url }));
@@ -129,11 +138,21 @@ describe('createGithubWorkflows against the simulator', () => {
 
   it('gives up on a hung dispatch after timeoutMs with a retryable timeout', async () => {
     await control('POST', '/faults', { rules: [{ path: '/repos/**', hang: true, count: 1 }] });
-    const started = Date.now();
     const error = await rejectionOf(workflows({ timeoutMs: 200 }).dispatchProvisioning({ jobId: 'job-5', agentId: 'agent-5', callbackUrl: receiver.url }));
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('timeout');
+  });
+
+  it('tells the observer about every request it sends, by endpoint template and status', async () => {
+    const seen: GithubObservedRequest[] = [];
+    const observed = createGithubWorkflows({ apiUrl: sim.url, token, repo, workflow, observe: (request) => seen.push(request) });
+    await observed.dispatchProvisioning({ jobId: 'job-6', agentId: 'agent-6', callbackUrl: receiver.url });
+    await control('POST', '/faults', { rules: [{ path: '/repos/**', status: 503, count: 1 }] });
+    await rejectionOf(observed.dispatchProvisioning({ jobId: 'job-7', agentId: 'agent-7', callbackUrl: receiver.url }));
+    expect(seen.map(({ cloud, endpoint, status }) => [cloud, endpoint, status])).toEqual([
+      ['github', 'POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', 204],
+      ['github', 'POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches', 503],
+    ]);
   });
 
   it('retries when nothing listens at the API URL', async () => {
@@ -141,7 +160,7 @@ describe('createGithubWorkflows against the simulator', () => {
     const apiUrl = closed.url;
     await closed.close();
     const error = await rejectionOf(
-      createGithubWorkflows({ apiUrl, token: 'ghp_test', repo: 'example/agents', workflow: 'provision-agent.yml' }).dispatchProvisioning({ jobId: 'j', agentId: 'a', callbackUrl: receiver.url }),
+      createGithubWorkflows({ apiUrl, token, repo, workflow }).dispatchProvisioning({ jobId: 'j', agentId: 'a', callbackUrl: receiver.url }),
     );
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).code).toBe('network_error');

@@ -81,7 +81,7 @@ export function classifyHetznerError(error: unknown, call: string, now: Date = n
   const failed = `Hetzner ${call} failed`;
 
   if (!isAxiosError(error)) {
-    // Not an HTTP failure: hcloud-js could not map the answer. A retry would map it the same way.
+    // Not an HTTP failure (a bug of ours, say): a retry would fail the same way.
     const reason = error instanceof Error ? error.message : String(error);
     return new PermanentError('unexpected_response', `${failed}: unexpected_response (${reason})`);
   }

@@ -1,15 +1,28 @@
-// The lifecycle's Cloud port on Hetzner Cloud, through hcloud-js: plain port objects out,
+// The lifecycle's Cloud port on Hetzner Cloud, through our own small client: typed requests,
+// answers read through schemas of only the fields the port needs, plain port objects out,
 // @agent-lifecycle/errors classes thrown, "already gone" answered as null where the port says so.
-// Packages that compile this file through an import do not include our src/*.d.ts; the
-// reference brings hcloud-js's declarations along (the one sanctioned use of the form).
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./hcloud-js.d.ts" />
-import { Client, type HcloudAction, type HcloudPage, type HcloudServer } from 'hcloud-js';
 import { isAxiosError } from 'axios';
+import { z } from 'zod';
 import { RateLimitedError, type LifecycleError } from '@agent-lifecycle/errors';
-import type { Cloud, CloudAction, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
+import type { Cloud, CloudAction, CloudImage, CloudImageStatus, CloudServer, LabelMatch, ServerStatus } from '@agent-lifecycle/lifecycle';
 import { classifyHetznerError, isRetryableCode } from './classify-hetzner-error';
-import { createHetznerHttp } from './hetzner-http';
+import { createHetznerHttp, type HetznerRequest, type HetznerRequestObserver } from './hetzner-http';
+import {
+  actionAnswer,
+  actionListAnswer,
+  createImageAnswer,
+  createServerAnswer,
+  imageAnswer,
+  imageListAnswer,
+  pricingAnswer,
+  readAnswer,
+  serverAnswer,
+  serverListAnswer,
+  startedActionListAnswer,
+  type ActionBody,
+  type ImageBody,
+  type ServerBody,
+} from './hetzner-schema';
 import type { RateBudget } from './rate-budget';
 
 /** The few pino methods the adapter logs with. */
@@ -27,6 +40,8 @@ export interface HetznerCloudOptions {
   /** Shared request budget; every request takes from it first. */
   budget?: RateBudget;
   logger?: HetznerLogger;
+  /** Told about every request sent (429s included), e.g. for metrics. */
+  observe?: HetznerRequestObserver;
 }
 
 const SERVER_STATUSES: readonly ServerStatus[] = ['initializing', 'starting', 'running', 'stopping', 'off', 'deleting', 'migrating', 'rebuilding', 'unknown'];
@@ -38,20 +53,43 @@ const PORT_COMMANDS: Record<string, string> = {
   start_server: 'poweron',
 };
 
+/** Hetzner's largest page, and so the most action ids one `GET /actions` is asked for. */
 const PAGE_SIZE = 50;
 
-function toServer(server: HcloudServer): CloudServer {
+function toServer(server: ServerBody): CloudServer {
   const status = SERVER_STATUSES.find((s) => s === server.status) ?? 'unknown';
-  return { id: server.id, name: server.name, status, labels: { ...server.labels }, ipv4: server.publicNet.ipv4.ip ?? null };
+  return {
+    id: server.id,
+    name: server.name,
+    status,
+    labels: { ...server.labels },
+    ipv4: server.public_net?.ipv4?.ip ?? null,
+    ...(server.server_type ? { serverType: server.server_type.name } : {}),
+    ...(server.location ? { location: server.location.name } : {}),
+  };
 }
 
-function toAction(action: HcloudAction): CloudAction {
+const IMAGE_STATUSES: readonly CloudImageStatus[] = ['creating', 'available', 'unavailable'];
+
+function toImage(image: ImageBody): CloudImage {
+  return {
+    id: image.id,
+    status: IMAGE_STATUSES.find((s) => s === image.status) ?? 'unavailable',
+    sizeGb: image.image_size ?? null,
+    labels: { ...image.labels },
+    createdFrom: image.created_from ? { ...image.created_from } : null,
+  };
+}
+
+function toAction(action: ActionBody): CloudAction {
+  const finished = action.status !== 'running';
+  const code = action.error?.code ?? 'unknown_error';
   return {
     id: action.id,
     command: PORT_COMMANDS[action.command] ?? action.command,
     status: action.status,
-    progress: action.progress,
-    error: action.error ? { code: action.error.code, message: action.error.message, retryable: isRetryableCode(action.error.code) } : null,
+    progress: action.progress ?? (finished ? 100 : 0),
+    error: action.status === 'error' ? { code, message: action.error?.message ?? `the ${action.command} action failed`, retryable: isRetryableCode(code) } : null,
   };
 }
 
@@ -60,13 +98,6 @@ function labelSelector(labels: LabelMatch): string {
   return Object.entries(labels)
     .map(([key, value]) => (typeof value === 'string' ? `${key}==${value}` : `${key} in (${value.join(',')})`))
     .join(',');
-}
-
-/** Hetzner answers at most this many actions a page, and so takes at most this many ids a request. */
-const ACTIONS_PER_REQUEST = 50;
-
-interface ActionWithStart extends HcloudAction {
-  started: string;
 }
 
 /**
@@ -80,11 +111,8 @@ function isNotFound(error: unknown): boolean {
   return code === 'not_found';
 }
 
-export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget, logger }: HetznerCloudOptions): Cloud {
-  const client = new Client({ baseURL: endpoint });
-  // hcloud-js brings axios 0.21 and drops the status and headers of an error answer; its
-  // endpoints call `client.axios` at call time, so they run on our transport instead.
-  client.axios = createHetznerHttp({ token, endpoint, timeoutMs, budget });
+export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget, logger, observe }: HetznerCloudOptions): Cloud {
+  const http = createHetznerHttp({ token, endpoint, timeoutMs, budget, observe });
 
   async function failure(error: unknown, call: string): Promise<LifecycleError> {
     const classified = classifyHetznerError(error, call);
@@ -101,74 +129,88 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
     return classified;
   }
 
-  /** Runs one Hetzner call; `onNotFound` turns a 404 into an answer instead of an error. */
-  async function request<T>(call: string, send: () => Promise<T>, onNotFound?: () => T): Promise<T> {
+  /**
+   * Sends one request and reads its answer through `schema`; `call` names it in errors
+   * ("get of server 42"). With `orNull`, Hetzner's 404 not_found answers null instead.
+   */
+  async function call<T>(name: string, request: HetznerRequest, schema: z.ZodType<T>): Promise<T>;
+  async function call<T>(name: string, request: HetznerRequest, schema: z.ZodType<T>, orNull: 'null_when_gone'): Promise<T | null>;
+  async function call<T>(name: string, request: HetznerRequest, schema: z.ZodType<T>, orNull?: 'null_when_gone'): Promise<T | null> {
+    let body: unknown;
     try {
-      return await send();
+      body = await http.send(request);
     } catch (error) {
-      if (onNotFound && isNotFound(error)) return onNotFound();
-      throw await failure(error, call);
+      if (orNull && isNotFound(error)) return null;
+      throw await failure(error, name);
     }
+    return readAnswer(schema, body, name);
   }
 
-  /** Every page of a list, PAGE_SIZE at a time; `onNotFound` answers a 404 on the first page. */
-  async function allPages<P extends HcloudPage, T>(call: string, list: (page: number) => Promise<P>, items: (page: P) => T[], onNotFound?: () => T[]): Promise<T[]> {
-    const result: T[] = [];
-    let page = 1;
-    for (;;) {
-      const current = await request<P | null>(`${call} (page ${page})`, () => list(page), page === 1 && onNotFound ? () => null : undefined);
-      if (current === null) return onNotFound ? onNotFound() : result;
-      result.push(...items(current));
-      if (!current.nextPage || current.nextPage <= page) return result;
-      page = current.nextPage;
+  const serverAction = (serverId: number, command: 'shutdown' | 'poweroff' | 'poweron') =>
+    call(`${command} of server ${serverId}`, { method: 'POST', path: `/servers/{id}/actions/${command}`, params: { id: serverId } }, actionAnswer).then((answer) => toAction(answer.action));
+
+  /** Every page of a server's actions until `enough` says the rest are not wanted; null when the server is gone. */
+  async function serverActions<A extends ActionBody>(
+    serverId: number,
+    query: Record<string, string>,
+    what: string,
+    schema: z.ZodType<{ actions: A[]; meta?: { pagination?: { next_page?: number | null } | null } | null }>,
+    enough: (page: A[]) => boolean = () => false,
+  ): Promise<A[] | null> {
+    const found: A[] = [];
+    for (let page = 1; ; page += 1) {
+      const answer = await call(
+        `list of ${what} of server ${serverId} (page ${page})`,
+        { method: 'GET', path: '/servers/{id}/actions', params: { id: serverId }, query: new URLSearchParams({ ...query, page: String(page), per_page: String(PAGE_SIZE) }) },
+        schema,
+        'null_when_gone',
+      );
+      if (answer === null) return page === 1 ? null : found;
+      found.push(...answer.actions);
+      const next = answer.meta?.pagination?.next_page;
+      if (enough(answer.actions) || !next || next <= page) return found;
     }
   }
 
   return {
     async getServer(serverId) {
-      const server = await request<HcloudServer | null>(`get of server ${serverId}`, () => client.servers.get(serverId), () => null);
-      return server && toServer(server);
+      const answer = await call(`get of server ${serverId}`, { method: 'GET', path: '/servers/{id}', params: { id: serverId } }, serverAnswer, 'null_when_gone');
+      return answer && toServer(answer.server);
     },
 
     async findServers(labels) {
-      const labelSelectorParam = labelSelector(labels);
-      const servers = await allPages(
-        `list of servers with labels ${labelSelectorParam}`,
-        (page) => client.servers.list({ ...(labelSelectorParam ? { labelSelector: labelSelectorParam } : {}), page, perPage: PAGE_SIZE }),
-        (page) => page.servers,
-      );
-      return servers.map(toServer);
+      const selector = labelSelector(labels);
+      const servers: ServerBody[] = [];
+      for (let page = 1; ; page += 1) {
+        const query = new URLSearchParams({ ...(selector ? { label_selector: selector } : {}), page: String(page), per_page: String(PAGE_SIZE) });
+        const answer = await call(`list of servers with labels ${selector} (page ${page})`, { method: 'GET', path: '/servers', query }, serverListAnswer);
+        servers.push(...answer.servers);
+        const next = answer.meta?.pagination?.next_page;
+        if (!next || next <= page) return servers.map(toServer);
+      }
     },
 
-    async shutdown(serverId) {
-      return toAction(await request(`shutdown of server ${serverId}`, () => client.servers.actions.shutdown(serverId)));
-    },
-
-    async powerOff(serverId) {
-      return toAction(await request(`poweroff of server ${serverId}`, () => client.servers.actions.powerOff(serverId)));
-    },
-
-    async powerOn(serverId) {
-      return toAction(await request(`poweron of server ${serverId}`, () => client.servers.actions.powerOn(serverId)));
-    },
+    shutdown: (serverId) => serverAction(serverId, 'shutdown'),
+    powerOff: (serverId) => serverAction(serverId, 'poweroff'),
+    powerOn: (serverId) => serverAction(serverId, 'poweron'),
 
     async deleteServer(serverId) {
-      const action = await request<HcloudAction | null>(`delete of server ${serverId}`, () => client.servers.delete(serverId), () => null);
-      return action && toAction(action);
+      const answer = await call(`delete of server ${serverId}`, { method: 'DELETE', path: '/servers/{id}', params: { id: serverId } }, actionAnswer, 'null_when_gone');
+      return answer && toAction(answer.action);
     },
 
     async getAction(actionId) {
-      return toAction(await request(`get of action ${actionId}`, () => client.actions.get(actionId)));
+      return toAction((await call(`get of action ${actionId}`, { method: 'GET', path: '/actions/{id}', params: { id: actionId } }, actionAnswer)).action);
     },
 
     async getActions(actionIds) {
       const unique = [...new Set(actionIds)];
       const found: CloudAction[] = [];
-      for (let start = 0; start < unique.length; start += ACTIONS_PER_REQUEST) {
-        const ids = unique.slice(start, start + ACTIONS_PER_REQUEST);
-        const query = new URLSearchParams([...ids.map((id): [string, string] => ['id', String(id)]), ['per_page', String(ACTIONS_PER_REQUEST)]]);
-        const page = await request(`get of ${ids.length} actions`, async () => (await client.axios.get<{ actions: HcloudAction[] }>(`/actions?${query}`)).data);
-        found.push(...page.actions.map(toAction));
+      for (let start = 0; start < unique.length; start += PAGE_SIZE) {
+        const ids = unique.slice(start, start + PAGE_SIZE);
+        const query = new URLSearchParams([...ids.map((id): [string, string] => ['id', String(id)]), ['per_page', String(PAGE_SIZE)]]);
+        const answer = await call(`get of ${ids.length} actions`, { method: 'GET', path: '/actions', query }, actionListAnswer);
+        found.push(...answer.actions.map(toAction));
       }
       return found;
     },
@@ -177,33 +219,69 @@ export function createHetznerCloud({ token, endpoint, timeoutMs = 15_000, budget
       // Hetzner records `started` to the second; newest first, so the pages stop at `since`.
       const from = Math.floor(since.getTime() / 1000) * 1000;
       const hetznerCommand = Object.entries(PORT_COMMANDS).find(([, portCommand]) => portCommand === command)?.[0] ?? command;
-      const found: ActionWithStart[] = [];
-      for (let page = 1; ; page++) {
-        const query = new URLSearchParams({ sort: 'started:desc', page: String(page), per_page: String(PAGE_SIZE) });
-        const answer = await request<{ actions: ActionWithStart[]; meta?: { pagination?: { next_page?: number | null } } } | null>(
-          `list of actions of server ${serverId} (page ${page})`,
-          async () => (await client.axios.get(`/servers/${serverId}/actions?${query}`)).data,
-          // A server that is gone has nothing left to adopt.
-          () => null,
-        );
-        if (answer === null) return [];
-        const recent = answer.actions.filter((action) => Date.parse(action.started) >= from);
-        found.push(...recent.filter((action) => action.command === hetznerCommand));
+      const startedAt = (action: { started: string }) => Date.parse(action.started);
+      const actions = await serverActions(serverId, { sort: 'started:desc' }, 'actions', startedActionListAnswer, (page) => page.some((action) => startedAt(action) < from));
+      // A server that is gone has nothing left to adopt.
+      if (actions === null) return [];
+      return actions
+        .filter((action) => action.command === hetznerCommand && startedAt(action) >= from)
+        .sort((a, b) => startedAt(a) - startedAt(b) || a.id - b.id)
+        .map(toAction);
+    },
+
+    async createSnapshot(serverId, { description, labels }) {
+      const answer = await call(
+        `snapshot of server ${serverId}`,
+        { method: 'POST', path: '/servers/{id}/actions/create_image', params: { id: serverId }, body: { type: 'snapshot', description, labels } },
+        createImageAnswer,
+      );
+      return { imageId: answer.image.id, action: toAction(answer.action) };
+    },
+
+    async getImage(imageId) {
+      const answer = await call(`get of image ${imageId}`, { method: 'GET', path: '/images/{id}', params: { id: imageId } }, imageAnswer, 'null_when_gone');
+      return answer && toImage(answer.image);
+    },
+
+    async findImages(labels) {
+      const selector = labelSelector(labels);
+      const images: ImageBody[] = [];
+      for (let page = 1; ; page += 1) {
+        const query = new URLSearchParams({ type: 'snapshot', ...(selector ? { label_selector: selector } : {}), page: String(page), per_page: String(PAGE_SIZE) });
+        const answer = await call(`list of snapshots with labels ${selector} (page ${page})`, { method: 'GET', path: '/images', query }, imageListAnswer);
+        images.push(...answer.images);
         const next = answer.meta?.pagination?.next_page;
-        if (recent.length < answer.actions.length || !next || next <= page) break;
+        if (!next || next <= page) return images.map(toImage);
       }
-      return found.sort((a, b) => Date.parse(a.started) - Date.parse(b.started) || a.id - b.id).map(toAction);
+    },
+
+    async deleteImage(imageId) {
+      // 204 No Content: nothing to read but that the delete was taken.
+      const deleted = z.unknown().transform(() => 'deleted' as const);
+      return (await call(`delete of image ${imageId}`, { method: 'DELETE', path: '/images/{id}', params: { id: imageId } }, deleted, 'null_when_gone')) ?? 'already_gone';
+    },
+
+    async createServer({ name, serverType, location, imageId, labels }) {
+      const answer = await call(
+        `creation of server ${name} from image ${imageId}`,
+        { method: 'POST', path: '/servers', body: { name, server_type: serverType, location, image: imageId, labels, start_after_create: true } },
+        createServerAnswer,
+      );
+      return { server: toServer(answer.server), action: toAction(answer.action) };
+    },
+
+    async prices() {
+      const { pricing } = await call('read of prices', { method: 'GET', path: '/pricing' }, pricingAnswer);
+      return {
+        currency: pricing.currency,
+        serverTypes: pricing.server_types.flatMap((type) => type.prices.map((price) => ({ name: type.name, location: price.location, monthlyGross: price.price_monthly.gross }))),
+        snapshotPerGbMonth: pricing.image.price_per_gb_month.gross,
+      };
     },
 
     async runningActions(serverId) {
-      const actions = await allPages(
-        `list of running actions of server ${serverId}`,
-        (page) => client.servers.actions.list(serverId, { status: 'running', page, perPage: PAGE_SIZE }),
-        (page) => page.actions,
-        // A server that is gone has nothing running.
-        () => [],
-      );
-      return actions.map(toAction);
+      // A server that is gone has nothing running.
+      return ((await serverActions(serverId, { status: 'running' }, 'running actions', actionListAnswer)) ?? []).map(toAction);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface RateBudgetOptions {
   capacity?: number;
   /** How take() waits; tests may pass a clock that records the waits. */
   clock?: { sleep(ms: number): Promise<void> };
+  /** Told, after every take(), how long it waited for the budget in milliseconds (0 when it did not). */
+  onWait?: (ms: number) => void;
 }
 
 // Returns 0 when a token was taken, else the milliseconds until one is worth asking for.
@@ -76,7 +78,7 @@ const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const TAKE_SHA = sha1(TAKE);
 const PAUSE_SHA = sha1(PAUSE);
 
-export function createRateBudget({ redis, key, limitPerHour, capacity = limitPerHour, clock }: RateBudgetOptions): RateBudget {
+export function createRateBudget({ redis, key, limitPerHour, capacity = limitPerHour, clock, onWait }: RateBudgetOptions): RateBudget {
   if (!(limitPerHour > 0)) throw new Error(`Hetzner rate budget needs a positive limitPerHour, got ${limitPerHour}`);
   if (!(capacity >= 1)) throw new Error(`Hetzner rate budget needs a capacity of at least 1, got ${capacity}`);
   const perMs = limitPerHour / 3_600_000;
@@ -84,10 +86,15 @@ export function createRateBudget({ redis, key, limitPerHour, capacity = limitPer
 
   return {
     async take() {
+      let waited = 0;
       for (;;) {
         const wait = await runScript(redis, TAKE, TAKE_SHA, key, [capacity, perMs]);
-        if (wait <= 0) return;
+        if (wait <= 0) {
+          onWait?.(waited);
+          return;
+        }
         await sleep(wait);
+        waited += wait;
       }
     },
     async pauseUntil(resetAt) {

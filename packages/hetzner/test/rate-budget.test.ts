@@ -47,6 +47,18 @@ async function takeTimes(budget: RateBudget, count: number): Promise<void> {
 }
 
 describe('createRateBudget', () => {
+  it('tells onWait how long each take waited: nothing while the bucket holds, the refill time once it is empty', async () => {
+    const clock = recordingClock();
+    const waited: number[] = [];
+    const budget = createRateBudget({ redis, key: budgetKey(), limitPerHour: 36_000, capacity: 2, clock, onWait: (ms) => waited.push(ms) });
+    await takeTimes(budget, 3);
+    expect(waited.slice(0, 2)).toEqual([0, 0]);
+    // The third take slept for the refill (0.1 s at 36 000 per hour), and reported just that.
+    expect(clock.waits.length).toBeGreaterThan(0);
+    expect(waited[2]).toBe(clock.waits.reduce((sum, ms) => sum + ms, 0));
+    expect(waited[2]).toBeGreaterThan(0);
+  });
+
   it('gives a full bucket of 5 at once, then one request a second at 3600 per hour', async () => {
     const clock = recordingClock();
     const budget = createRateBudget({ redis, key: budgetKey(), limitPerHour: 3600, capacity: 5, clock });

@@ -1,5 +1,5 @@
-// The job catalog: every queue, every job name (`resource.verb`), its payload schema,
-// and how often and how patiently it is retried. The one place to read what runs where.
+// The words of the job table (packages/lifecycle declares the table itself): the queues,
+// what a job's policy says (queue, payload schema, retries), and the names of the jobs.
 import { z } from 'zod';
 
 export const HETZNER_QUEUE = 'hetzner';
@@ -10,49 +10,33 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 export const QUEUE_NAMES = [HETZNER_QUEUE, TAILSCALE_QUEUE, GITHUB_QUEUE, MAINTENANCE_QUEUE] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-const operationPayload = z.object({ operationId: z.string().min(1).max(64) }).strict();
-export type OperationPayload = z.infer<typeof operationPayload>;
-const sweepPayload = z.object({}).strict();
+/**
+ * The jobs the application declares. Its job table adds its names here (declaration
+ * merging), so `JobName` is exactly the table's keys wherever the table is compiled in,
+ * while this package stays below the one that declares the handlers.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface JobRegistry {}
+export type JobName = Extract<keyof JobRegistry, string>;
 
-interface JobDefinition {
+/** Every job of an operation carries only its id: the operation row holds the rest. */
+export const operationPayload = z.object({ operationId: z.string().min(1).max(64) }).strict();
+export type OperationPayload = z.infer<typeof operationPayload>;
+/** Scheduled jobs take nothing. */
+export const emptyPayload = z.object({}).strict();
+
+/** What a producer needs to know about a job: where it goes and how it is retried. */
+export interface JobPolicy {
   queue: QueueName;
   payload: z.ZodType<object>;
   /** BullMQ attempts; retryable errors use them up, permanent errors end the job at once. */
   attempts: number;
-  /** First retry delay (ms), doubled on every attempt. */
+  /** First retry delay (ms), doubled on every attempt up to `maxBackoffMs`. */
   backoffMs: number;
-  description: string;
+  maxBackoffMs: number;
 }
 
-export const JOBS = {
-  'agent.stop': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 8, backoffMs: 2_000, description: 'ACPI shutdown, poweroff after the grace' },
-  'agent.start': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 8, backoffMs: 2_000, description: 'power the server on' },
-  'agent.suspend': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 8, backoffMs: 2_000, description: "billing's stop" },
-  'agent.resume': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 8, backoffMs: 2_000, description: "billing's start" },
-  'agent.destroy': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 10, backoffMs: 2_000, description: 'delete the server, then hand over to device.remove' },
-  'provisioning.rollback': { queue: HETZNER_QUEUE, payload: operationPayload, attempts: 10, backoffMs: 2_000, description: 'delete what a failed provisioning run left, then device.remove' },
-  'device.remove': { queue: TAILSCALE_QUEUE, payload: operationPayload, attempts: 10, backoffMs: 2_000, description: 'remove the Tailscale device and finish a destroy or rollback' },
-  'agent.provision': { queue: GITHUB_QUEUE, payload: operationPayload, attempts: 6, backoffMs: 5_000, description: 'dispatch the provisioning workflow' },
-  'operations.sweep': { queue: MAINTENANCE_QUEUE, payload: sweepPayload, attempts: 1, backoffMs: 0, description: 're-enqueue lost operations, clear lapsed leases, time out provisioning' },
-  'cloud.reconcile': { queue: MAINTENANCE_QUEUE, payload: sweepPayload, attempts: 1, backoffMs: 0, description: 'delete orphaned servers and devices, correct power drift' },
-} as const satisfies Record<string, JobDefinition>;
+export type JobPolicies = Record<string, JobPolicy>;
 
-export type JobName = keyof typeof JOBS;
-export const JOB_NAMES = Object.keys(JOBS) as JobName[];
-
-export function isJobName(name: string): name is JobName {
-  return Object.hasOwn(JOBS, name);
-}
-
-export function jobsOfQueue(queue: QueueName): JobName[] {
-  return JOB_NAMES.filter((name) => JOBS[name].queue === queue);
-}
-
-/** BullMQ job id of an operation's job: the operation id itself for its first job. */
-export function jobIdFor(name: JobName, operationId: string): string {
-  return name === 'device.remove' ? `${operationId}-device` : operationId;
-}
-
-export function parsePayload(name: JobName, data: unknown): OperationPayload | Record<string, never> {
-  return JOBS[name].payload.parse(data) as OperationPayload | Record<string, never>;
-}
+/** The BullMQ backoff type of every job: exponential, capped (see `cappedBackoff`). */
+export const CAPPED_BACKOFF = 'capped-exponential';

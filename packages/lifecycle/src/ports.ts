@@ -19,6 +19,10 @@ export interface CloudServer {
   status: ServerStatus;
   labels: Record<string, string>;
   ipv4: string | null;
+  /** The server type's name (`cx22`), when the API said: a restore asks for it again. */
+  serverType?: string;
+  /** The location's name (`fsn1`), when the API said: a restore puts the server back there. */
+  location?: string;
 }
 
 export type CloudActionCommand = 'shutdown' | 'poweroff' | 'poweron' | 'delete_server' | string;
@@ -37,6 +41,44 @@ export interface CloudAction {
  * means any one of them (`k in (a,b)`). Every entry must hold.
  */
 export type LabelMatch = Record<string, string | readonly string[]>;
+
+export type CloudImageStatus = 'creating' | 'available' | 'unavailable';
+
+/** A snapshot of a server's disk. */
+export interface CloudImage {
+  id: number;
+  status: CloudImageStatus;
+  /** GB the snapshot is billed by; null until the API knows (while it is created). */
+  sizeGb: number | null;
+  labels: Record<string, string>;
+  /** The server it was taken from, when the API said. */
+  createdFrom: { id: number; name: string } | null;
+}
+
+export interface SnapshotRequest {
+  description: string;
+  labels: Record<string, string>;
+}
+
+/** A server to create from a snapshot, e.g. to restore an agent where and as it was. */
+export interface ServerRequest {
+  name: string;
+  /** Server type name, e.g. `cx22`. */
+  serverType: string;
+  /** Location name, e.g. `fsn1`. */
+  location: string;
+  imageId: number;
+  labels: Record<string, string>;
+}
+
+/** What the fleet costs, from the API's own prices (gross, in `currency`). */
+export interface CloudPrices {
+  currency: string;
+  /** Monthly price of each server type in each location. */
+  serverTypes: Array<{ name: string; location: string; monthlyGross: number }>;
+  /** Monthly price of one GB of snapshot. */
+  snapshotPerGbMonth: number;
+}
 
 /** Hetzner Cloud, as the lifecycle uses it. Errors are @agent-lifecycle/errors classes. */
 export interface Cloud {
@@ -64,6 +106,18 @@ export interface Cloud {
    * sending a command and recording its id left behind. A server that is gone has none.
    */
   actionsSince(serverId: number, command: CloudActionCommand, since: Date): Promise<CloudAction[]>;
+  /** Starts a snapshot of the server's disk: the image (`creating` until the action ends) and the action. */
+  createSnapshot(serverId: number, snapshot: SnapshotRequest): Promise<{ imageId: number; action: CloudAction }>;
+  /** The image, or null when it does not exist (any more). */
+  getImage(imageId: number): Promise<CloudImage | null>;
+  /** Snapshots carrying every entry of `labels`, all pages. */
+  findImages(labels: LabelMatch): Promise<CloudImage[]>;
+  /** Deletes a snapshot; 'already_gone' when it did not exist. */
+  deleteImage(imageId: number): Promise<'deleted' | 'already_gone'>;
+  /** Creates (and starts) a server from an image: the server as created and its create action. */
+  createServer(server: ServerRequest): Promise<{ server: CloudServer; action: CloudAction }>;
+  /** Today's prices of server types per location and of snapshots. */
+  prices(): Promise<CloudPrices>;
 }
 
 export interface TailnetDevice {

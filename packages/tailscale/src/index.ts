@@ -3,3 +3,6 @@
 export { createTailscaleTailnet } from './tailscale-tailnet';
 export type { TailscaleTailnetOptions } from './tailscale-tailnet';
 export { classifyTailscaleError } from './classify-tailscale-error';
+export type { TailscaleObservedRequest, TailscaleRequestObserver } from './tailscale-http';
+export { checkTailscaleAccess, scopesAllowDeviceRemoval, DEVICE_REMOVAL_SCOPE } from './check-tailscale-access';
+export type { AccessFinding, TailscaleAccessOptions } from './check-tailscale-access';

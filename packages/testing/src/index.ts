@@ -6,6 +6,10 @@ export { testQueuePrefix, testConfig } from './test-config';
 export { runId, testRedisUrl, adminDatabaseUrl } from './run-environment';
 export {
   TEST_CALLBACK_SECRET,
+  SIM_HETZNER_TOKEN,
+  SIM_TAILSCALE_KEY,
+  addSimHetznerProject,
+  simProductionEnv,
   startTestSim,
   simControl,
   simRequestCounts,
@@ -19,3 +23,5 @@ export {
 export type { RequestCounts } from './sim';
 export { rejectionOf, runProcess } from './helpers';
 export type { ProcessResult } from './helpers';
+export { hetznerContract, hetznerAnswer, removedHetznerFields, shapeDifferences } from './hetzner-contract';
+export type { HetznerContractAnswer } from './hetzner-contract';

@@ -46,7 +46,8 @@ export const stripeCommands: CommandSpec<CliContext>[] = [
     },
     notes: [
       'Signs with STRIPE_WEBHOOK_SECRET (in the sandbox, the one `npm start` generated and',
-      'wrote to .data/sandbox.env). Exits 1 unless the ingress answers 2xx.',
+      'wrote to .data/sandbox.env). Exits 1 without sending when no user has the customer',
+      '(the ingress would ignore the event), and unless the ingress answers 2xx.',
     ],
     async run(context, args) {
       const type = args.positionals.TYPE ?? '';
@@ -64,6 +65,14 @@ export const stripeCommands: CommandSpec<CliContext>[] = [
       const config = context.config();
       if (config.generatedSecrets.includes('STRIPE_WEBHOOK_SECRET')) {
         throw new CommandFailed('STRIPE_WEBHOOK_SECRET is not set and no .data/sandbox.env from `npm start` was found; set it to the secret the ingress uses.');
+      }
+      // The ingress answers 200 to an event about a customer it does not know, and ignores
+      // it: so that a mistyped customer is not a silent no-op, look the customer up first.
+      const owner = await context.db().user.findUnique({ where: { stripeCustomerId: customer }, select: { id: true } });
+      if (!owner) {
+        throw new CommandFailed(
+          `No user has Stripe customer ${customer}, so the ingress would ignore the event (unknown_customer); nothing was sent. Create one with \`agentctl user create --email E --stripe-customer ${customer}\`.`,
+        );
       }
       const url = args.options.url ?? `${config.publicUrl}/api/webhooks/stripe`;
       // The `stripe` package is slow to load: only this command needs it.

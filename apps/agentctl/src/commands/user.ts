@@ -1,11 +1,11 @@
-// `agentctl user create|token`: accounts and their API tokens. A token is printed once;
+// `agentctl user create|token|list`: accounts and their API tokens. A token is printed once;
 // only its hash is stored, so a lost token is replaced, never recovered.
 import { createUser, issueTokenByEmail } from '@agent-lifecycle/lifecycle';
 import type { User } from '@agent-lifecycle/db';
 import type { CommandSpec } from '../args';
 import { UsageError } from '../cli-errors';
 import type { CliContext } from '../context';
-import { keyValues } from '../output';
+import { keyValues, shortDate, table } from '../output';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -59,6 +59,31 @@ export const userCommands: CommandSpec<CliContext>[] = [
       const email = checkEmail('token', args.options.email ?? '');
       const { user, token } = await issueTokenByEmail(context.db(), email);
       return { json: { user: userJson(user), token }, text: tokenText(`New token for ${user.email}.`, user, token) };
+    },
+  },
+  {
+    group: 'user',
+    verb: 'list',
+    summary: 'list users with their Stripe customer, latest subscription status and live agents',
+    positionals: [],
+    options: {},
+    async run(context) {
+      const users = await context.db().user.findMany({
+        orderBy: { createdAt: 'asc' },
+        include: {
+          subscriptions: { orderBy: { lastEventAt: 'desc' }, take: 1, select: { id: true, status: true } },
+          _count: { select: { agents: { where: { status: { not: 'destroyed' } } }, apiTokens: { where: { revokedAt: null } } } },
+        },
+      });
+      const views = users.map((user) => ({
+        ...userJson(user),
+        subscription: user.subscriptions[0] ?? null,
+        liveAgents: user._count.agents,
+        tokens: user._count.apiTokens,
+      }));
+      const rows = views.map((user) => [user.email, user.stripeCustomerId, user.subscription?.status, user.liveAgents, user.tokens, shortDate(user.createdAt), user.id]);
+      const text = views.length === 0 ? 'No users.' : table(['EMAIL', 'STRIPE CUSTOMER', 'SUBSCRIPTION', 'LIVE AGENTS', 'TOKENS', 'CREATED', 'ID'], rows);
+      return { json: { users: views }, text };
     },
   },
 ];

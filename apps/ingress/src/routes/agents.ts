@@ -1,4 +1,4 @@
-// The user API on agents (DESIGN.md §4): list, detail, create (provisioning), and the
+// The user API on agents (docs/api.md): list, detail, create (provisioning), and the
 // stop/start/destroy requests, each answered 202 with the operation to follow.
 import type { Operation } from '@agent-lifecycle/db';
 import { NotFoundError } from '@agent-lifecycle/errors';

@@ -1,4 +1,4 @@
-// Verifies a provisioning callback (DESIGN.md §4): `X-Hub-Signature-256: sha256=<hex>`
+// Verifies a provisioning callback (docs/webhooks.md): `X-Hub-Signature-256: sha256=<hex>`
 // is the HMAC-SHA256, keyed with GITHUB_CALLBACK_SECRET, of "<timestamp>.<raw body>", and
 // `X-Callback-Timestamp` is within the replay window of now, either way.
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -3,6 +3,7 @@
 import type { CloudSim } from '@agent-lifecycle/cloud-sim';
 import type { Agent, AgentStatus, Db, SuspendedBy, User } from '@agent-lifecycle/db';
 import { createUser } from '@agent-lifecycle/lifecycle';
+import { SIM_HETZNER_TOKEN } from '@agent-lifecycle/testing';
 import { waitFor } from './wait';
 
 let serial = 0;
@@ -39,7 +40,7 @@ export interface BuiltAgent extends Agent {
 async function simJson<T>(sim: CloudSim, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${sim.url}${path}`, {
     method,
-    headers: { authorization: 'Bearer test-setup', 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${SIM_HETZNER_TOKEN}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);

@@ -14,6 +14,7 @@ import {
 } from '@agent-lifecycle/lifecycle';
 import { createLogger } from '@agent-lifecycle/logger';
 import {
+  SIM_HETZNER_TOKEN,
   TEST_CALLBACK_SECRET,
   addSimDevice,
   addSimFaults,
@@ -28,7 +29,7 @@ export { callsBetween } from '@agent-lifecycle/testing';
 import type { QueueName } from '@agent-lifecycle/jobs';
 import { startWorkers, type WorkerProcess, type WorkerProcessOptions } from '../../src';
 
-export const quickSettings: Partial<EngineSettings> = { pollScale: 0.01, stopGraceMs: 300, turnDelayMs: 50, leaseMs: 3_000, staleOperationMs: 200 };
+export const quickSettings: Partial<EngineSettings> = { pollScale: 0.01, stopGraceMs: 300, turnDelayMs: 50, leaseMs: 3_000, staleOperationMs: 200, maxParkMs: 1_000 };
 
 export interface HarnessOptions {
   workers?: Partial<WorkerProcessOptions> | false;
@@ -49,7 +50,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const logger = createLogger('test', { level: 'silent' });
+const logger = createLogger('test', { level: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent' });
 
 /** Receives the simulated workflow's callbacks and applies them, as the ingress would. */
 async function startCallbackReceiver(apply: (deliveryId: string, body: ProvisioningCallback) => Promise<unknown>): Promise<{ server: Server; url: string }> {
@@ -70,7 +71,8 @@ async function startCallbackReceiver(apply: (deliveryId: string, body: Provision
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const testDb: TestDatabase = await createTestDatabase();
   const sim = await startCloudSim({ callbackSecret: TEST_CALLBACK_SECRET, config: { timeScale: 0.001, ...options.simConfig } });
-  const config = testConfig({ SIM_PORT: String(sim.port), DATABASE_URL: testDb.url, ...options.env });
+  // A generous request budget unless a test sets its own: the simulated project's bucket (3600) outlasts any test file.
+  const config = testConfig({ SIM_PORT: String(sim.port), DATABASE_URL: testDb.url, HETZNER_RATE_LIMIT_PER_HOUR: String(100 * 3600), ...options.env });
   const extra: WorkerProcess[] = [];
   const receiver = await startCallbackReceiver((id, body) => callbacks.applyProvisioningCallback(id, body));
   const start = (overrides: Partial<WorkerProcessOptions> = {}) =>
@@ -140,12 +142,18 @@ export async function simServer(sim: CloudSim, id: number): Promise<SimServer | 
   return (sim.state().servers as unknown as SimServer[]).find((server) => server.id === id);
 }
 
+/** The server's actions as the simulator keeps them (its history), oldest first. */
+export async function serverActions(sim: CloudSim, serverId: number): Promise<{ id: number; command: string; status: string }[]> {
+  const response = await fetch(`${sim.url}/v1/servers/${serverId}/actions?sort=id:asc&per_page=50`, { headers: { authorization: `Bearer ${SIM_HETZNER_TOKEN}` } });
+  return ((await response.json()) as { actions: { id: number; command: string; status: string }[] }).actions;
+}
+
 /** Creates a server in the simulator and waits until it runs (or is off, when asked). */
 export async function aServer(sim: CloudSim, agentId: string, options: { off?: boolean; name?: string } = {}): Promise<number> {
-  const id = await createSimServer(sim, 'test-setup', options.name ?? `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
+  const id = await createSimServer(sim, SIM_HETZNER_TOKEN, options.name ?? `agent-${agentId}`, { 'managed-by': 'agent-lifecycle', 'agent-id': agentId });
   await waitFor(() => simServer(sim, id), (s) => s?.status === 'running', 5_000, `server ${id} running`);
   if (options.off) {
-    await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: 'Bearer test-setup' } });
+    await fetch(`${sim.url}/v1/servers/${id}/actions/poweroff`, { method: 'POST', headers: { authorization: `Bearer ${SIM_HETZNER_TOKEN}` } });
     await waitFor(() => simServer(sim, id), (s) => s?.status === 'off', 5_000, `server ${id} off`);
   }
   return id;

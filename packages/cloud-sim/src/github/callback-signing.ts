@@ -1,4 +1,4 @@
-// The provisioning callback signature of DESIGN.md §4: HMAC-SHA256, keyed with the callback
+// The provisioning callback signature of docs/webhooks.md: HMAC-SHA256, keyed with the callback
 // secret, over "<unix timestamp>.<raw body>", sent as `X-Hub-Signature-256: sha256=<hex>`.
 import { createHmac } from 'node:crypto';
 

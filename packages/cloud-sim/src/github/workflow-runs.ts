@@ -1,9 +1,11 @@
 // A dispatched provisioning workflow played step by step (running callback, labelled server,
 // device, bootstrap, completed) or failing at the configured step, leaving what it created.
+// Its own Hetzner calls spend its project's rate-limit bucket, as the real workflow's would.
 import { ClockHalted, type Clock } from '../clock';
 import type { ActionStore } from '../hetzner/actions';
 import { HetznerError } from '../hetzner/errors';
 import type { ServerStore } from '../hetzner/servers';
+import { projectBucket, type RateLimiter } from '../rate-limit';
 import type { SimLogger } from '../logger';
 import type { ProvisioningFailureStep, SimConfig } from '../sim-config';
 import { InvalidDevice, type SimDevice, type Tailnet } from '../tailscale/tailnet';
@@ -15,11 +17,23 @@ export interface DispatchInputs {
   callback_url: string;
 }
 
+/** Which workflow a dispatch started, as the GitHub router resolved it. */
+export interface DispatchTarget {
+  repository: string;
+  workflow: string;
+  workflowId: number;
+  ref: string;
+  /** The Hetzner project whose token the workflow's own calls use. */
+  hetznerProject: string;
+}
+
 export interface WorkflowRun {
   id: number;
   repository: string;
   workflow: string;
+  workflowId: number;
   ref: string;
+  hetznerProject: string;
   inputs: DispatchInputs;
   status: 'queued' | 'in_progress' | 'completed';
   conclusion: 'success' | 'failure' | null;
@@ -38,6 +52,7 @@ interface Dependencies {
   servers: ServerStore;
   actions: ActionStore;
   tailnet: Tailnet;
+  rateLimiter: RateLimiter;
   callbacks: CallbackSender;
   config: () => SimConfig;
   logger: SimLogger;
@@ -63,13 +78,11 @@ export class WorkflowRuns {
   constructor(private readonly deps: Dependencies) {}
 
   /** Records the run and starts it in the background, like GitHub after a 204. */
-  dispatch(repository: string, workflow: string, ref: string, inputs: DispatchInputs): WorkflowRun {
+  dispatch(target: DispatchTarget, inputs: DispatchInputs): WorkflowRun {
     const { provisioning } = this.deps.config();
     const run: WorkflowRun = {
       id: this.nextId++,
-      repository,
-      workflow,
-      ref,
+      ...target,
       inputs: { ...inputs },
       status: 'queued',
       conclusion: null,
@@ -90,7 +103,12 @@ export class WorkflowRuns {
   }
 
   all(): WorkflowRun[] {
-    return this.runs.map((run) => ({ ...run, inputs: { ...run.inputs }, callbacks: run.callbacks.map((c) => ({ ...c })) }));
+    return this.runs.map(copyRun);
+  }
+
+  get(id: number): WorkflowRun | undefined {
+    const run = this.runs.find((candidate) => candidate.id === id);
+    return run && copyRun(run);
   }
 
   reset(): void {
@@ -119,9 +137,13 @@ export class WorkflowRuns {
     try {
       await pause();
       step('server');
+      // `hcloud server create` waits out a 429 like the official clients do, then sends.
+      await this.spendHetznerRequest(run, epoch);
       const created = this.createServer(hostname, run);
       run.serverId = created.server.id;
       await actions.settled(created.action.id);
+      // …and reads the finished create action once.
+      await this.spendHetznerRequest(run, epoch);
 
       await pause();
       step('tailscale');
@@ -149,6 +171,16 @@ export class WorkflowRuns {
       run.failedStep = error.step;
       run.error = error.message;
       await this.callback(run, { job_id: run.inputs.job_id, status: 'failed', step: error.step, error: error.message });
+    }
+  }
+
+  /** Takes one request from the run's Hetzner project bucket, waiting for a refill when it is empty. */
+  private async spendHetznerRequest(run: WorkflowRun, epoch: number): Promise<void> {
+    for (;;) {
+      const verdict = this.deps.rateLimiter.take(projectBucket(run.hetznerProject));
+      if (verdict.allowed) return;
+      await this.deps.clock.sleepReal(Math.max(10, (verdict.resetAt * 1000 - Date.now()) / Math.max(1, verdict.limit - verdict.remaining)));
+      if (this.epoch !== epoch) throw new ClockHalted();
     }
   }
 
@@ -181,4 +213,8 @@ export class WorkflowRuns {
     run.callbacks.push(record);
     await this.deps.callbacks.send(run.inputs.callback_url, payload, record);
   }
+}
+
+function copyRun(run: WorkflowRun): WorkflowRun {
+  return { ...run, inputs: { ...run.inputs }, callbacks: run.callbacks.map((c) => ({ ...c })) };
 }

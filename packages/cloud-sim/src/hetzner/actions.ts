@@ -7,7 +7,20 @@ export type ActionStatus = 'running' | 'success' | 'error';
 
 export interface ActionResource {
   id: number;
-  type: 'server';
+  type: 'server' | 'image';
+}
+
+export interface ActionError {
+  code: string;
+  message: string;
+}
+
+/** What an action changes when it ends: on success, or (for a failing one) on error. */
+export interface ActionEffects {
+  onSuccess?: () => void;
+  onError?: () => void;
+  /** While this holds when the action is due, it stays running (a stall), and ends once it no longer does. */
+  holdWhile?: () => boolean;
 }
 
 export interface SimAction {
@@ -17,7 +30,7 @@ export interface SimAction {
   started: Date;
   finished: Date | null;
   resources: ActionResource[];
-  error: { code: string; message: string } | null;
+  error: ActionError | null;
   /** Real milliseconds the action runs, for its progress. */
   realDurationMs: number;
 }
@@ -30,7 +43,7 @@ export interface ActionJson {
   started: string;
   finished: string | null;
   resources: ActionResource[];
-  error: { code: string; message: string } | null;
+  error: ActionError | null;
 }
 
 export function hetznerTime(date: Date): string {
@@ -54,30 +67,50 @@ interface Waiter {
 export class ActionStore {
   private actions = new Map<number, SimAction>();
   private waiters = new Map<number, Waiter[]>();
-  // Ids keep counting across resets so an old id never names a new action.
-  private nextId = 410_000_001;
+  // Ids as large as today's (around 6×10^14: above 2^32, below 2^53), counting on across
+  // resets so an old id never names a new action.
+  private nextId = 612_000_000_000_001;
 
-  constructor(private readonly clock: Clock) {}
+  /** `failure(command)` decides, as each action starts, whether it will end in error. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly failure: (command: string) => ActionError | null = () => null,
+  ) {}
 
-  /** Starts an action on a server; `onSuccess` applies its effect when it finishes. */
-  start(command: string, serverId: number, simulatedMs: number, onSuccess?: () => void): SimAction {
+  /**
+   * Starts an action on a server (or on the resources given); after `simulatedMs` it ends
+   * in success and applies `onSuccess`, or, when configured to fail, in error and `onError`.
+   */
+  start(command: string, target: number | ActionResource[], simulatedMs: number, effects: ActionEffects = {}): SimAction {
+    const failure = this.failure(command);
     const action: SimAction = {
       id: this.nextId++,
       command,
       status: 'running',
       started: this.clock.now(),
       finished: null,
-      resources: [{ id: serverId, type: 'server' }],
+      resources: typeof target === 'number' ? [{ id: target, type: 'server' }] : target.map((r) => ({ ...r })),
       error: null,
       realDurationMs: this.clock.toRealMs(simulatedMs),
     };
     this.actions.set(action.id, action);
-    this.clock.after(simulatedMs, () => {
-      action.status = 'success';
+    const finish = (): void => {
+      if (effects.holdWhile?.()) {
+        this.clock.after(Math.max(simulatedMs / 10, 100), finish);
+        return;
+      }
       action.finished = this.clock.now();
-      onSuccess?.();
+      if (failure) {
+        action.status = 'error';
+        action.error = { ...failure };
+        effects.onError?.();
+      } else {
+        action.status = 'success';
+        effects.onSuccess?.();
+      }
       this.settle(action);
-    });
+    };
+    this.clock.after(simulatedMs, finish);
     return action;
   }
 
@@ -96,6 +129,11 @@ export class ActionStore {
   /** The action currently holding the server's lock, if any. */
   runningOn(serverId: number): SimAction | undefined {
     return this.forServer(serverId).find((a) => a.status === 'running');
+  }
+
+  /** Actions of an image (its create_image). */
+  forImage(imageId: number): SimAction[] {
+    return this.all().filter((a) => a.resources.some((r) => r.type === 'image' && r.id === imageId));
   }
 
   /** Resolves when the action has finished; rejects with ClockHalted on reset or close. */

@@ -1,5 +1,5 @@
-// The small, fixed catalog a server is built from: locations, datacenters, server types and
-// system images, shaped like Hetzner's answers so clients that validate a create can resolve them.
+// The small, fixed catalog a server is built from: locations, server types (with prices per
+// location) and system images, shaped like Hetzner's answers so clients can resolve names.
 
 export interface LocationJson {
   id: number;
@@ -28,27 +28,21 @@ export interface ServerTypeJson {
   included_traffic: number;
 }
 
-export interface DatacenterJson {
-  id: number;
-  name: string;
-  description: string;
-  location: LocationJson;
-  server_types: { supported: number[]; available: number[]; available_for_migration: number[] };
-}
-
 export interface ImageJson {
   id: number;
-  type: 'system';
-  status: 'available';
-  name: string;
+  type: 'system' | 'snapshot' | 'backup' | 'app';
+  status: 'available' | 'creating' | 'unavailable';
+  /** System images have a name; snapshots have none. */
+  name: string | null;
   description: string;
-  image_size: null;
+  /** GB the image takes (what a snapshot is billed by); unknown (null) while it is created. */
+  image_size: number | null;
   disk_size: number;
   created: string;
-  created_from: null;
+  created_from: { id: number; name: string } | null;
   bound_to: null;
   os_flavor: string;
-  os_version: string;
+  os_version: string | null;
   rapid_deploy: boolean;
   protection: { delete: boolean };
   deprecated: null;
@@ -63,17 +57,35 @@ export const locations: LocationJson[] = [
   { id: 1, name: 'fsn1', description: 'Falkenstein DC Park 1', country: 'DE', city: 'Falkenstein', latitude: 50.47612, longitude: 12.370071, network_zone: 'eu-central' },
   { id: 2, name: 'nbg1', description: 'Nuremberg DC Park 1', country: 'DE', city: 'Nuremberg', latitude: 49.452102, longitude: 11.076665, network_zone: 'eu-central' },
   { id: 3, name: 'hel1', description: 'Helsinki DC Park 1', country: 'FI', city: 'Helsinki', latitude: 60.169855, longitude: 24.938379, network_zone: 'eu-central' },
+  { id: 4, name: 'ash', description: 'Ashburn, VA', country: 'US', city: 'Ashburn, VA', latitude: 39.045821, longitude: -77.487073, network_zone: 'us-east' },
 ];
 
+/** Prices differ by location: the US ones cost more, as Hetzner's do. */
+const locationPriceFactor: Record<string, number> = { fsn1: 1, nbg1: 1, hel1: 1, ash: 1.2 };
+
+/** VAT Hetzner adds for a German customer; `gross` prices include it. */
+export const VAT_RATE = 0.19;
+
+/** Euros as the API writes them: a string with ten decimals. */
+export function money(euros: number): string {
+  return euros.toFixed(10);
+}
+
+export function price(net: number): { net: string; gross: string } {
+  return { net: money(net), gross: money(net * (1 + VAT_RATE)) };
+}
+
 function prices(hourlyNet: number, monthlyNet: number): ServerTypeJson['prices'] {
-  const money = (n: number): string => n.toFixed(10);
-  return locations.map((location) => ({
-    location: location.name,
-    price_hourly: { net: money(hourlyNet), gross: money(hourlyNet * 1.19) },
-    price_monthly: { net: money(monthlyNet), gross: money(monthlyNet * 1.19) },
-    included_traffic: includedTraffic,
-    price_per_tb_traffic: { net: money(1), gross: money(1.19) },
-  }));
+  return locations.map((location) => {
+    const factor = locationPriceFactor[location.name] ?? 1;
+    return {
+      location: location.name,
+      price_hourly: price(hourlyNet * factor),
+      price_monthly: price(Math.round(monthlyNet * factor * 100) / 100),
+      included_traffic: includedTraffic,
+      price_per_tb_traffic: price(1),
+    };
+  });
 }
 
 function serverType(id: number, name: string, cores: number, memory: number, disk: number, architecture: 'x86' | 'arm', hourly: number, monthly: number): ServerTypeJson {
@@ -99,14 +111,6 @@ export const serverTypes: ServerTypeJson[] = [
   serverType(45, 'cax11', 2, 4, 40, 'arm', 0.0064, 3.79),
   serverType(104, 'cx22', 2, 4, 40, 'x86', 0.0064, 3.79),
   serverType(105, 'cx32', 4, 8, 80, 'x86', 0.0112, 6.8),
-];
-
-const allTypeIds = serverTypes.map((t) => t.id);
-
-export const datacenters: DatacenterJson[] = [
-  { id: 4, name: 'fsn1-dc14', description: 'Falkenstein 1 virtual DC 14', location: locations[0]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
-  { id: 2, name: 'nbg1-dc3', description: 'Nuremberg 1 virtual DC 3', location: locations[1]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
-  { id: 3, name: 'hel1-dc2', description: 'Helsinki 1 virtual DC 2', location: locations[2]!, server_types: { supported: allTypeIds, available: allTypeIds, available_for_migration: allTypeIds } },
 ];
 
 function systemImage(id: number, name: string, flavor: string, version: string, description: string, architecture: 'x86' | 'arm', created: string): ImageJson {
@@ -141,8 +145,28 @@ export const images: ImageJson[] = [
   systemImage(161547270, 'ubuntu-24.04', 'ubuntu', '24.04', 'Ubuntu 24.04', 'arm', '2024-04-25T14:34:29+00:00'),
 ];
 
+/** What a snapshot costs a month per GB of its `image_size`, as `GET /pricing` tells. */
+export const snapshotPricePerGbMonth = price(0.011);
+
+/** `GET /v1/pricing`: the fields of hcloud-go's schema.Pricing, from the catalog above. */
+export function pricingJson(): Record<string, unknown> {
+  return {
+    currency: 'EUR',
+    vat_rate: (VAT_RATE * 100).toFixed(2),
+    image: { price_per_gb_month: snapshotPricePerGbMonth },
+    floating_ip: { price_monthly: price(3) },
+    floating_ips: [{ type: 'ipv4', prices: locations.map((l) => ({ location: l.name, price_monthly: price(3) })) }],
+    primary_ips: [{ type: 'ipv4', prices: locations.map((l) => ({ location: l.name, price_hourly: price(0.0008), price_monthly: price(0.5) })) }],
+    traffic: { price_per_tb: price(1) },
+    server_backup: { percentage: '20.00' },
+    server_types: serverTypes.map((t) => ({ id: t.id, name: t.name, prices: t.prices })),
+    load_balancer_types: [],
+    volume: { price_per_gb_month: price(0.044) },
+  };
+}
+
 /** A catalog entry by numeric id (`"104"`) or name (`"cx22"`), as Hetzner accepts both. */
-export function findByIdOrName<T extends { id: number; name: string }>(entries: T[], idOrName: unknown): T | undefined {
+export function findByIdOrName<T extends { id: number; name: string | null }>(entries: T[], idOrName: unknown): T | undefined {
   if (typeof idOrName === 'number') return entries.find((e) => e.id === idOrName);
   if (typeof idOrName !== 'string') return undefined;
   return /^\d+$/.test(idOrName) ? entries.find((e) => e.id === Number(idOrName)) : entries.find((e) => e.name === idOrName);
@@ -155,4 +179,4 @@ export function imagesMatching(idOrName: unknown): ImageJson[] {
   return single ? [single] : [];
 }
 
-export const defaultDatacenter: DatacenterJson = datacenters[0]!;
+export const defaultLocation: LocationJson = locations[0]!;

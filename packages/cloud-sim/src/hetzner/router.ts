@@ -1,11 +1,12 @@
-// The Hetzner Cloud API v1 as one Express router: Bearer auth (any non-empty token, each
-// its own project), the per-token rate limit and its headers on every answer, faults, routes.
+// The Hetzner Cloud API v1 as one Express router: Bearer auth (a token of a known project),
+// the per-project rate limit and its headers on every answer, faults, routes.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Clock } from '../clock';
+import type { CredentialStore } from '../credentials';
 import { faultMiddleware } from '../fault-middleware';
 import type { FaultInjector } from '../faults';
 import type { SimLogger } from '../logger';
-import type { RateLimiter } from '../rate-limit';
+import { projectBucket, type RateLimiter } from '../rate-limit';
 import type { RouteTable } from '../route-table';
 import { registerActionRoutes } from './action-routes';
 import { registerCatalogRoutes } from './catalog-routes';
@@ -16,6 +17,7 @@ export interface HetznerRouterDeps {
   stores: HetznerStores;
   routes: RouteTable;
   rateLimiter: RateLimiter;
+  credentials: CredentialStore;
   faults: FaultInjector;
   clock: Clock;
   logger: SimLogger;
@@ -26,25 +28,26 @@ function bearerToken(req: Request): string | undefined {
   return match?.[1];
 }
 
-function rateLimitAndAuth(rateLimiter: RateLimiter) {
+function rateLimitAndAuth(rateLimiter: RateLimiter, credentials: CredentialStore) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const token = bearerToken(req);
-    // Hetzner limits unauthenticated calls too; without a token the caller's address is the bucket.
-    const verdict = rateLimiter.take(token ? `token:${token}` : `ip:${req.ip ?? 'unknown'}`);
+    const project = token === undefined ? undefined : credentials.hetznerProject(token);
+    // Hetzner limits unauthenticated calls too; without a valid token the caller's address is the bucket.
+    const verdict = rateLimiter.take(project !== undefined ? projectBucket(project) : `ip:${req.ip ?? 'unknown'}`);
     res.set({
       'RateLimit-Limit': String(verdict.limit),
       'RateLimit-Remaining': String(verdict.remaining),
       'RateLimit-Reset': String(verdict.resetAt),
     });
     if (!verdict.allowed) return sendHetznerError(res, new HetznerError(429, 'rate_limit_exceeded', 'limit of requests per hour reached'));
-    if (!token) return sendHetznerError(res, new HetznerError(401, 'unauthorized', 'unable to authenticate'));
+    if (project === undefined) return sendHetznerError(res, new HetznerError(401, 'unauthorized', 'unable to authenticate'));
     next();
   };
 }
 
-export function createHetznerRouter({ stores, routes, rateLimiter, faults, clock, logger }: HetznerRouterDeps): Router {
+export function createHetznerRouter({ stores, routes, rateLimiter, credentials, faults, clock, logger }: HetznerRouterDeps): Router {
   const router = express.Router();
-  router.use(rateLimitAndAuth(rateLimiter));
+  router.use(rateLimitAndAuth(rateLimiter, credentials));
   router.use(
     faultMiddleware(faults, clock, (res, status, code) => {
       if (status === 429) res.set('RateLimit-Remaining', '0');
@@ -56,7 +59,7 @@ export function createHetznerRouter({ stores, routes, rateLimiter, faults, clock
 
   registerServerRoutes(router, routes, stores);
   registerActionRoutes(router, routes, stores);
-  registerCatalogRoutes(router, routes);
+  registerCatalogRoutes(router, routes, stores.images);
 
   router.use((req: Request, res: Response) => {
     sendHetznerError(res, new HetznerError(404, 'not_found', `no such endpoint: ${req.method} ${req.baseUrl}${req.path}`));

@@ -1,8 +1,9 @@
-// `/v1/servers`: list with Hetzner's filters, get, create, update, delete, and the power
-// actions under `/v1/servers/{id}/actions/…` with the server's action history.
+// `/v1/servers`: list with Hetzner's filters, get, create, update, delete, and the actions
+// under `/v1/servers/{id}/actions/…` (power, create_image) with the server's action history.
 import type { Request, Response, Router } from 'express';
 import type { RouteTable } from '../route-table';
 import { actionSortFields, type ActionStore } from './actions';
+import type { ImageStore } from './images';
 import { HetznerError } from './errors';
 import { matchesLabelSelector } from './label-selector';
 import { labelProblems } from './labels';
@@ -12,11 +13,12 @@ import { serverStatuses, type PowerCommand, type ServerStore } from './servers';
 export interface HetznerStores {
   servers: ServerStore;
   actions: ActionStore;
+  images: ImageStore;
 }
 
 const powerCommands: PowerCommand[] = ['poweron', 'poweroff', 'shutdown', 'reboot'];
 
-export function registerServerRoutes(router: Router, routes: RouteTable, { servers, actions }: HetznerStores): void {
+export function registerServerRoutes(router: Router, routes: RouteTable, { servers, actions, images }: HetznerStores): void {
   routes.add(router, '/v1', 'get', '/servers', (req: Request, res: Response) => {
     const name = queryValue(req, 'name');
     const statuses = queryEnum(req, 'status', serverStatuses);
@@ -86,6 +88,11 @@ export function registerServerRoutes(router: Router, routes: RouteTable, { serve
       res.status(201).json({ action: actions.toJson(action) });
     });
   }
+
+  routes.add(router, '/v1', 'post', '/servers/{id}/actions/create_image', (req: Request, res: Response) => {
+    const { image, action } = servers.createImage(pathId(req, 'id', 'server'), req.body);
+    res.status(201).json({ image: images.toJson(image), action: actions.toJson(action) });
+  });
 
   routes.add(router, '/v1', 'get', '/servers/{id}/actions/{action_id}', (req: Request, res: Response) => {
     const serverId = pathId(req, 'id', 'server');

@@ -14,7 +14,9 @@ export const timings = {
   guestShutdown: 10_000,
   /** reboot: the server stays running while the action runs. */
   reboot: 5_000,
-  /** delete_server: deleting → gone. */
+  /** create_image: the snapshot `creating → available`, the server locked meanwhile. */
+  createImage: 20_000,
+  /** delete_server: the action's run; the server is gone at once. */
   deleteServer: 3_000,
   /** An action that has nothing to change (e.g. poweron on a running server). */
   noOp: 500,

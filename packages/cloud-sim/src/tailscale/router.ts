@@ -1,17 +1,19 @@
-// The Tailscale API v2 as one Express router: OAuth client credentials, Bearer or Basic
-// auth, and the device endpoints (list per tailnet, get, delete) with `{"message"}` errors.
+// The Tailscale API v2 as one Express router: OAuth client credentials, Bearer or Basic auth
+// by configured keys and tokens, scope checks, and the device endpoints with `{"message"}` errors.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Clock } from '../clock';
+import { scopeAllows, type CredentialStore, type TailscaleGrant } from '../credentials';
 import { faultMiddleware } from '../fault-middleware';
 import type { FaultInjector } from '../faults';
 import type { SimLogger } from '../logger';
 import { pathParam, type RouteTable } from '../route-table';
-import type { OAuthTokens } from './oauth';
+import { ScopeNotGranted, type OAuthTokens } from './oauth';
 import type { Tailnet } from './tailnet';
 
 export interface TailscaleRouterDeps {
   tailnet: Tailnet;
   oauth: OAuthTokens;
+  credentials: CredentialStore;
   routes: RouteTable;
   faults: FaultInjector;
   clock: Clock;
@@ -43,7 +45,19 @@ function basicPair(req: Request): [string, string] | undefined {
   return colon === -1 ? [decoded, ''] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
 }
 
-export function createTailscaleRouter({ tailnet, oauth, routes, faults, clock, logger }: TailscaleRouterDeps): Router {
+/** The caller's grant, set by the authentication middleware. */
+function grantOf(res: Response): TailscaleGrant {
+  return res.locals.tailscaleGrant as TailscaleGrant;
+}
+
+/** Refuses the call with 403 unless the caller's scopes allow `scope`. */
+function requireScope(res: Response, scope: string): boolean {
+  if (scopeAllows(grantOf(res).scopes, scope)) return true;
+  sendMessage(res, 403, `calling actor does not have enough permissions to perform this function: needs scope ${scope}`);
+  return false;
+}
+
+export function createTailscaleRouter({ tailnet, oauth, credentials, routes, faults, clock, logger }: TailscaleRouterDeps): Router {
   const router = express.Router();
   router.use(faultMiddleware(faults, clock, (res, status, code) => sendMessage(res, status, code ?? `injected fault: ${status}`)));
   router.use(express.urlencoded({ extended: false }));
@@ -62,29 +76,51 @@ export function createTailscaleRouter({ tailnet, oauth, routes, faults, clock, l
       res.status(401).json({ error: 'invalid_client', error_description: 'client_id and client_secret are required' });
       return;
     }
-    res.json(oauth.issue(typeof body.scope === 'string' ? body.scope : undefined));
+    const client = credentials.tailscaleClient(clientId, clientSecret);
+    if (!client) {
+      res.status(401).json({ error: 'invalid_client', error_description: 'unknown client or wrong client secret' });
+      return;
+    }
+    try {
+      res.json(oauth.issue(client, typeof body.scope === 'string' ? body.scope : undefined));
+    } catch (error) {
+      if (!(error instanceof ScopeNotGranted)) throw error;
+      res.status(400).json({ error: 'invalid_scope', error_description: error.message });
+    }
   });
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     const token = credential(req);
     if (!token) return sendMessage(res, 401, 'API token invalid');
-    if (oauth.check(token) === 'expired') return sendMessage(res, 401, 'API token expired');
+    if (credentials.isTailscaleApiKey(token)) {
+      // An API access key acts with the full rights of the user who made it.
+      res.locals.tailscaleGrant = { scopes: ['all'] } satisfies TailscaleGrant;
+      return next();
+    }
+    const issued = oauth.check(token);
+    if (issued.status === 'expired') return sendMessage(res, 401, 'API token expired');
+    if (issued.status === 'unknown') return sendMessage(res, 401, 'API token invalid');
+    res.locals.tailscaleGrant = issued.grant;
     next();
   });
 
   routes.add(router, prefix, 'get', '/tailnet/{tailnet}/devices', (req: Request, res: Response) => {
-    // Every tailnet name (and `-`, the token's default tailnet) is the one simulated tailnet.
+    if (!requireScope(res, 'devices:core:read')) return;
+    // `-` (the credential's default tailnet) and the configured tailnet names are the one simulated tailnet.
+    if (!credentials.knowsTailnet(pathParam(req, 'tailnet'))) return sendMessage(res, 404, 'tailnet not found');
     const fields = req.query.fields === 'all' ? 'all' : 'default';
     res.json({ devices: tailnet.all().map((d) => tailnet.toJson(d, fields)) });
   });
 
   routes.add(router, prefix, 'get', '/device/{id}', (req: Request, res: Response) => {
+    if (!requireScope(res, 'devices:core:read')) return;
     const device = tailnet.get(pathParam(req, 'id'));
     if (!device) return sendMessage(res, 404, 'device not found');
     res.json(tailnet.toJson(device, req.query.fields === 'all' ? 'all' : 'default'));
   });
 
   routes.add(router, prefix, 'delete', '/device/{id}', (req: Request, res: Response) => {
+    if (!requireScope(res, 'devices:core')) return;
     if (!tailnet.remove(pathParam(req, 'id'))) return sendMessage(res, 404, 'device not found');
     res.status(200).end();
   });

@@ -1,7 +1,10 @@
-// What a running job tells the engine (its attempt) and lets it do (report progress),
-// and the signal the engine gives back when the agent is busy and the job must wait.
+// What a running job tells the engine (which job it is, its attempt) and lets it do (report
+// progress), and the signal the engine gives back when the job must step aside for a while:
+// its agent is busy, or it waits on the cloud and should not hold a worker slot meanwhile.
+import type { JobName } from '@agent-lifecycle/jobs';
 
 export interface JobContext {
+  name: JobName;
   /** 1 for the first attempt. */
   attempt: number;
   maxAttempts: number;
@@ -9,13 +12,16 @@ export interface JobContext {
   report(progress: number, message: string): Promise<void>;
 }
 
-/** The agent is held by an earlier operation: wait and try again; not a failed attempt. */
-export class WaitForTurn extends Error {
+/**
+ * Not a failure: the job leaves its slot and runs again at `until` at the latest (BullMQ's
+ * delayed set), or earlier when the cloud watcher wakes it.
+ */
+export class StepAside extends Error {
   constructor(
-    readonly delayMs: number,
+    readonly until: Date,
     readonly reason: string,
   ) {
     super(reason);
-    this.name = 'WaitForTurn';
+    this.name = 'StepAside';
   }
 }

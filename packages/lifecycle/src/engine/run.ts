@@ -1,24 +1,15 @@
 // The context one job of an operation runs in: the operation with its agent, instance and
-// steps as stored, the adapters, and `finish`, which ends the operation and applies its
-// effect on the agent in one transaction.
-import type { AgentStatus, Db, InstanceStatus, Prisma, ProvisioningJobStatus, SuspendedBy } from '@agent-lifecycle/db';
+// steps as stored, the adapters and settings, and `finish`, which ends the operation and
+// applies its effect on the agent in one transaction.
+import type { AgentStatus, Db, InstanceStatus, OperationRun, ProvisioningJobStatus, SuspendedBy } from '@agent-lifecycle/db';
+import type { JobName } from '@agent-lifecycle/jobs';
 import type { Logger } from '@agent-lifecycle/logger';
 import type { OperationQueue } from '../records';
 import type { Clock, Cloud, Tailnet, Workflows } from '../ports';
-import { audit } from '../records';
 import type { JobContext } from './job-context';
-import type { PollSettings } from './polling';
 import type { Steps } from './steps';
 
-export const operationInclude = {
-  agent: { include: { instance: true, _count: { select: { provisioningJobs: true } } } },
-  provisioningJob: true,
-  steps: true,
-} satisfies Prisma.OperationInclude;
-
-export type LoadedOperation = Prisma.OperationGetPayload<{ include: typeof operationInclude }>;
-
-export interface EngineSettings extends PollSettings {
+export interface EngineSettings {
   /** How long a stop waits for an ACPI shutdown before powering off. */
   stopGraceMs: number;
   /** Where the provisioning workflow posts its callbacks. */
@@ -31,17 +22,39 @@ export interface EngineSettings extends PollSettings {
   provisioningTimeoutMs: number;
   /** Operations untouched for this long with no live job are re-enqueued by the sweeper. */
   staleOperationMs: number;
+  /** Multiplies the cloud watcher's poll intervals; tests make polls quick. */
+  pollScale: number;
+  /** A Hetzner action still running after this long is treated as a passing fault. */
+  actionTimeoutMs: number;
+  /** A job that stepped aside looks at its wait at least this often, even if nobody wakes it. */
+  maxParkMs: number;
+  /** Operations unfinished this long after they were accepted count as stuck. */
+  stuckAfterMs: number;
+  /** A failed destroy goes back in line after this, doubled per retry up to `destroyRetryMaxMs`. */
+  destroyRetryMs: number;
+  destroyRetryMaxMs: number;
+}
+
+/** The producer port, plus waking a job that stepped aside. */
+export interface EngineQueue extends OperationQueue {
+  wake(name: JobName, operationId: string): Promise<boolean>;
+}
+
+/** What the engine tells metrics about operations ending. */
+export interface EngineObserver {
+  operationEnded(kind: string, outcome: 'succeeded' | 'failed' | 'skipped' | 'superseded'): void;
 }
 
 export interface EngineDeps {
   db: Db;
-  queue: OperationQueue;
+  queue: EngineQueue;
   cloud: Cloud;
   tailnet: Tailnet;
   workflows: Workflows;
   clock: Clock;
   logger: Logger;
   settings: EngineSettings;
+  observer?: EngineObserver;
 }
 
 export interface Finish {
@@ -53,7 +66,7 @@ export interface Finish {
 }
 
 export interface Run {
-  operation: LoadedOperation;
+  operation: OperationRun;
   steps: Steps;
   job: JobContext;
   deps: EngineDeps;
@@ -62,36 +75,11 @@ export interface Run {
   finish(result: Finish): Promise<string>;
 }
 
-/** Applies a finished operation's effects and releases the agent, atomically. */
-export async function applyFinish(db: Db, operation: LoadedOperation, leaseToken: string, result: Finish): Promise<string> {
-  const { agent } = operation;
-  await db.$transaction(async (tx) => {
-    const now = new Date();
-    await tx.operation.update({
-      where: { id: operation.id },
-      data: { status: result.status, finishedAt: now, error: result.status === 'skipped' ? (result.reason ?? null) : null, errorCode: null },
-    });
-    await audit(tx, {
-      agentId: agent.id,
-      operationId: operation.id,
-      source: operation.source,
-      action: `operation.${operation.kind}.${result.status}`,
-      details: result.reason ? { reason: result.reason } : undefined,
-    });
-    if (result.agent) {
-      const suspendedBy = result.agent.suspendedBy === undefined ? {} : { suspendedBy: result.agent.suspendedBy };
-      await tx.agent.update({ where: { id: agent.id }, data: { status: result.agent.status, ...suspendedBy } });
-      if (result.agent.status !== agent.status) {
-        await audit(tx, { agentId: agent.id, operationId: operation.id, source: operation.source, action: 'agent.status', fromStatus: agent.status, toStatus: result.agent.status });
-      }
-    }
-    if (result.instance && agent.instance) {
-      await tx.agentInstance.update({ where: { agentId: agent.id }, data: { status: result.instance.status } });
-    }
-    if (result.provisioningJob && operation.provisioningJobId) {
-      await tx.provisioningJob.update({ where: { id: operation.provisioningJobId }, data: { status: result.provisioningJob.status, finishedAt: now } });
-    }
-    await tx.agent.updateMany({ where: { id: agent.id, leaseOperationId: leaseToken }, data: { leaseOperationId: null, leaseExpiresAt: null } });
-  });
-  return result.reason ? `${result.status}: ${result.reason}` : result.status;
+/** A use case: carries one operation out (resuming its recorded steps) and finishes it. */
+export type UseCase = (run: Run) => Promise<string>;
+
+/** The agent's server as stored, or null for an agent without infrastructure. */
+export function serverIdOf(run: Run): number | null {
+  const id = run.operation.agent.instance?.serverId;
+  return id === null || id === undefined ? null : Number(id);
 }
